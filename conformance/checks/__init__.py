@@ -1,0 +1,116 @@
+"""The checks: each exists once, cites one clause, and runs against any DropoutLayer factory.
+
+Generation (:func:`cases`) is separate from running (:func:`run_case`) and from marking (the
+pytest plugin, or another runner such as a grader): a check is a plain function
+``check(ctx, **params)`` that drives the layer through ``ctx`` and raises
+:class:`ConformanceFailure` or :class:`Blocked`.
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from ..spec import clause as lookup_clause
+from ..spec import in_profile
+from .context import Blocked, ConformanceFailure, Context, describe_exception
+
+__all__ = ["Check", "Case", "Outcome", "check", "cases", "all_checks", "run_case"]
+
+CHECK_MODULES = ("construction", "inference", "training", "backward", "example")
+
+
+@dataclass(frozen=True)
+class Check:
+    clause: str
+    func: Callable[..., None]
+    params: tuple[dict[str, Any], ...]
+
+    @property
+    def name(self) -> str:
+        return self.func.__name__
+
+
+@dataclass(frozen=True)
+class Case:
+    """One check with one parameter set; ``key`` is stable and readable, e.g. ``train.values-p0.2-float32``."""
+
+    check: Check
+    params: dict[str, Any] = field(hash=False)
+    key: str
+
+    @property
+    def clause(self) -> str:
+        return self.check.clause
+
+
+@dataclass(frozen=True)
+class Outcome:
+    status: str  # "passed" | "failed" | "blocked"
+    message: str = ""
+    blocked_by: str = ""
+
+
+_REGISTRY: list[Check] = []
+
+
+def check(clause_id: str, params: Iterable[dict[str, Any]] = ({},)) -> Callable[[Callable[..., None]], Callable[..., None]]:
+    """Register ``func`` as a check of ``clause_id`` (which must exist), once per parameter set."""
+    lookup_clause(clause_id)
+
+    def register(func: Callable[..., None]) -> Callable[..., None]:
+        _REGISTRY.append(Check(clause_id, func, tuple(params)))
+        return func
+
+    return register
+
+
+def _param_label(name: str, value: Any) -> str:
+    if name == "id":
+        return str(value)
+    if name == "p":
+        return f"p{value}"
+    return str(value)
+
+
+def all_checks() -> list[Check]:
+    for module in CHECK_MODULES:
+        importlib.import_module(f"{__name__}.{module}")
+    return list(_REGISTRY)
+
+
+def cases(profile: str = "spec") -> list[Case]:
+    """Every case of every check whose clause belongs to ``profile``, in a stable order."""
+    out: list[Case] = []
+    for chk in all_checks():
+        if not in_profile(lookup_clause(chk.clause), profile):
+            continue
+        for params in chk.params:
+            labels = [_param_label(k, v) for k, v in params.items() if k != "id"]
+            if "id" in params:
+                labels.insert(0, str(params["id"]))
+            key = "-".join([chk.clause, *labels])
+            out.append(Case(chk, {k: v for k, v in params.items() if k != "id"}, key))
+    keys = [c.key for c in out]
+    if len(set(keys)) != len(keys):
+        raise RuntimeError(f"duplicate case keys in profile {profile}: {sorted(k for k in keys if keys.count(k) > 1)}")
+    return out
+
+
+def run_case(case: Case, factory: Callable[..., Any], seed: int, **context: Any) -> Outcome:
+    """Run one case against ``factory`` (a class or a function taking p) and classify the result."""
+    import numpy as np
+
+    np.random.seed(seed)
+    ctx = Context(case.clause, factory, seed, **context)
+    try:
+        case.check.func(ctx, **case.params)
+    except ConformanceFailure as exc:
+        return Outcome("failed", str(exc))
+    except Blocked as exc:
+        return Outcome("blocked", str(exc), exc.prerequisite)
+    except Exception as exc:  # noqa: BLE001 - an implementation's error escaping a check
+        return Outcome("failed", ctx.message(f"the implementation raised {describe_exception(exc)}"))
+    return Outcome("passed")

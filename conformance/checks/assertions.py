@@ -1,0 +1,123 @@
+"""``assert_*`` helpers: dtype-aware float comparison with precise, clause-linked messages.
+
+Every helper takes the check's :class:`~.context.Context`, hides its own frame from pytest
+tracebacks, and fails through ``ctx.fail`` so the message carries the clause and a reproducer.
+Floats are compared within ``ULPS`` units in the last place of the *coarser* of the input and
+output dtypes, so ``x * (1/(1-p))`` and ``x / (1-p)`` both pass.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from .context import Context, shape_problem
+
+ULPS = 4
+MAX_SHOWN = 5
+
+
+def plain(value: Any) -> np.ndarray:
+    """A private, plain-ndarray copy: no subclass, no shared memory, no lying ``__eq__``."""
+    arr = np.array(value, copy=True, subok=False)
+    if arr.dtype == object:
+        raise TypeError(f"got an object array built from {type(value).__name__}")
+    return arr
+
+
+def coarser(*dtypes: np.dtype) -> np.dtype:
+    """The float dtype with the largest machine epsilon among ``dtypes`` (ints count as float64)."""
+    floats = [np.dtype(d) for d in dtypes if np.issubdtype(d, np.floating)] or [np.dtype(np.float64)]
+    return max(floats, key=lambda d: np.finfo(d).eps)
+
+
+def close_mask(got: np.ndarray, expected: np.ndarray, dtype: np.dtype) -> np.ndarray:
+    """Elementwise: ``got`` within ULPS ulp of ``expected`` (float64) at ``dtype``'s precision."""
+    info = np.finfo(dtype)
+    tol = ULPS * float(info.eps) * np.abs(expected) + ULPS * float(info.smallest_subnormal)
+    with np.errstate(invalid="ignore", over="ignore"):
+        diff = np.abs(got.astype(np.float64) - expected)
+        return (diff <= tol) | ((got.astype(np.float64) == expected) & np.isinf(expected))
+
+
+def _mismatches(bad: np.ndarray, columns: dict[str, np.ndarray]) -> str:
+    idx = np.argwhere(bad)
+    rows = [f"  {bad.sum()} of {bad.size} elements differ; first {min(len(idx), MAX_SHOWN)}:"]
+    for i in idx[:MAX_SHOWN]:
+        where = tuple(int(k) for k in i)
+        cells = ", ".join(f"{name}={col[where]!r}" for name, col in columns.items())
+        rows.append(f"    index {where}: {cells}")
+    return "\n".join(rows)
+
+
+def assert_array_of_shape(ctx: Context, got: Any, shape: tuple[int, ...], what: str) -> np.ndarray:
+    """``got`` is an ndarray of ``shape`` (a numpy scalar is fine for 0-d); return a plain copy."""
+    __tracebackhide__ = True
+    problem = shape_problem(got, shape)
+    if problem:
+        ctx.fail(f"{what} {problem}")
+    try:
+        return plain(got)
+    except TypeError as exc:
+        ctx.fail(f"{what}: {exc}; expected a numeric numpy.ndarray")
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+def assert_zero_or_scaled(ctx: Context, got: Any, base: np.ndarray, p: float, what: str) -> np.ndarray:
+    """Each element of ``got`` is exactly 0 or ``base/(1-p)``; return where it is not 0.
+
+    ``base`` is our own copy of the input (x or grad) taken before the call.
+    """
+    __tracebackhide__ = True
+    out = assert_array_of_shape(ctx, got, base.shape, what)
+    expected = base.astype(np.float64) / (1.0 - p)
+    dtype = coarser(base.dtype, out.dtype)
+    zero = out == 0
+    bad = ~(zero | close_mask(out, expected, dtype))
+    if bad.any():
+        ctx.fail(
+            f"expected: every element of {what} exactly 0 or input/(1-p) = input * {1 / (1 - p):.17g} "
+            f"(p={p!r}), within {ULPS} ulp of {dtype}\n"
+            f"got: some elements are neither\n"
+            + _mismatches(bad, {"input": base, "got": out, "scaled": expected})
+        )
+    return ~zero
+
+
+def assert_masked(
+    ctx: Context, got: Any, base: np.ndarray, keep: np.ndarray, p: float, what: str, mask_from: str
+) -> None:
+    """``got`` equals ``base * keep / (1-p)``: exact zeros where dropped, scaled elsewhere."""
+    __tracebackhide__ = True
+    out = assert_array_of_shape(ctx, got, base.shape, what)
+    expected = np.where(keep, base.astype(np.float64) / (1.0 - p), 0.0)
+    dtype = coarser(base.dtype, out.dtype)
+    good = np.where(keep, close_mask(out, expected, dtype), out == 0)
+    if not good.all():
+        ctx.fail(
+            f"expected: {what} = input * m / (1-p) with m the mask of {mask_from} (p={p!r}), "
+            f"exact 0 where m is 0, within {ULPS} ulp of {dtype} elsewhere\n"
+            + _mismatches(~good, {"input": base, "m": keep.astype(np.int8), "got": out, "expected": expected})
+        )
+
+
+def assert_same_values(ctx: Context, got: Any, x: np.ndarray, what: str) -> None:
+    """``got`` equals ``x`` exactly in shape, dtype and every value."""
+    __tracebackhide__ = True
+    out = assert_array_of_shape(ctx, got, x.shape, what)
+    if out.dtype != x.dtype:
+        ctx.fail(f"expected: {what} of dtype {x.dtype}, like x\ngot: dtype {out.dtype}")
+    bad = ~((out == x) | (np.isnan(out) & np.isnan(x)))
+    if bad.any():
+        ctx.fail(f"expected: {what} equal to x\n" + _mismatches(bad, {"x": x, "got": out}))
+
+
+def assert_unchanged(ctx: Context, arr: np.ndarray, before: np.ndarray, what: str) -> None:
+    """The caller's array still holds the values it had before the call."""
+    __tracebackhide__ = True
+    if not np.array_equal(arr, before, equal_nan=True):
+        ctx.fail(
+            f"expected: {what} left unmodified by the call\ngot: it was written to\n"
+            + _mismatches(~((arr == before) | (np.isnan(arr) & np.isnan(before))), {"before": before, "after": arr})
+        )

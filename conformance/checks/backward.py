@@ -1,0 +1,109 @@
+"""Checks of the backward pass: it needs a forward, reuses that forward's mask, is repeatable
+and belongs to its own layer."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .. import statistics as st
+from . import check
+from .assertions import assert_masked, assert_zero_or_scaled, plain
+from .context import Context, LayerHandle
+
+REUSE_PARAMS = tuple({"p": p, "dtype": d} for p in st.UNBIASED_P for d in ("float64", "float32"))
+
+
+@check("back.before-forward", ({"p": 0.5}, {"p": 0.0}))
+def before_forward_raises(ctx: Context, p: float) -> None:
+    """With no forward there is no mask; backward must say so by raising."""
+    layer = ctx.construct(p)
+    g = ctx.array(ctx.signed_input((3, 4)), name="grad")
+    ctx.record("dx = layer.backward(grad)  # must raise: forward was never called")
+    try:
+        result = layer.layer.backward(g)
+    except Exception:  # noqa: BLE001 - any exception type satisfies the MUST clause
+        return
+    ctx.fail(f"expected: an exception, as forward was never called\ngot: returned {type(result).__name__}")
+
+
+def revealed_mask(ctx: Context, layer: LayerHandle, shape: tuple[int, ...], dtype: str, p: float, mask_from: str) -> np.ndarray:
+    """backward(ones) = m / (1-p) exposes the stored mask m, wherever x was 0 too."""
+    ones = ctx.array(f"np.ones({shape}, dtype='{dtype}')", name="ones")
+    return assert_zero_or_scaled(ctx, layer.backward(ones, out="m_scaled"), plain(ones), p, f"backward(ones) after {mask_from}")
+
+
+def kept_by(out: object, x: np.ndarray) -> np.ndarray:
+    """Where a forward kept x (meaningful only where x != 0)."""
+    return plain(out) != 0
+
+
+@check("back.mask-reuse", REUSE_PARAMS)
+def mask_reuse(ctx: Context, p: float, dtype: str) -> None:
+    """backward(grad) = grad * m / (1-p) for the mask m of the latest training forward."""
+    zeros = max(st.all_dropped_count(p), st.size_for_distinct_masks(p) // 2 + 1)
+    shape = (3 * zeros,)  # signed_input zeroes every third entry: `zeros` zeros, twice as many non-zeros
+    layer = ctx.construct(p)
+    x = ctx.array(ctx.signed_input(shape, dtype))
+    x_before = plain(x)
+    layer.forward(x, out="out1")
+    out = layer.forward(x, out="out2")
+    kept = kept_by(out, x_before)
+    mask = revealed_mask(ctx, layer, shape, dtype, p, "the latest forward")
+    nonzero = x_before != 0
+    differ = nonzero & (mask != kept)
+    if differ.any():
+        idx = np.flatnonzero(differ)[:5].tolist()
+        ctx.fail(
+            "expected: backward to use the mask of the latest forward (out2)\n"
+            f"got: backward's mask differs from out2's at {int(differ.sum())} of {int(nonzero.sum())} "
+            f"positions where x != 0 (first: {idx}); a mask from an earlier forward, a new mask, or none"
+        )
+    if not mask[~nonzero].any():
+        ctx.fail(
+            f"expected: where x == 0 the gradient still flows where the mask kept the element "
+            f"(all {zeros} such positions dropped has probability p**{zeros} <= {st.RARE:g})\n"
+            "got: zero gradient at every position where x == 0: the mask is inferred from "
+            "forward's output (out != 0) instead of being stored"
+        )
+    g = ctx.array(ctx.signed_input(shape, dtype, zeros=False), name="grad")
+    assert_masked(ctx, layer.backward(g), plain(g), mask, p, "backward(grad)", "the latest forward")
+
+
+@check("back.repeatable", tuple({"p": p} for p in (0.2, 0.5)))
+def repeatable(ctx: Context, p: float) -> None:
+    """Two backward calls with the same grad give the same gradient."""
+    layer = ctx.construct(p)
+    x = ctx.array(ctx.signed_input((32, 32)))
+    layer.forward(x)
+    g = ctx.array(ctx.signed_input((32, 32)), name="grad")
+    g_before = plain(g)
+    first = plain(layer.backward(g, out="dx1"))
+    g[...] = g_before  # a backward that scaled grad in place must not get a second helping
+    second = plain(layer.backward(g, out="dx2"))
+    if first.shape != second.shape or not np.array_equal(first, second, equal_nan=True):
+        ctx.fail("expected: backward(grad) twice gives the same result\ngot: the two results differ")
+
+
+@check("back.instance-isolation", tuple({"p": p} for p in (0.2, 0.5)))
+def instance_isolation(ctx: Context, p: float) -> None:
+    """Each layer keeps its own mask; two new layers do not draw the same one."""
+    n = st.size_for_distinct_masks(p)
+    a = ctx.construct(p, name="a")
+    b = ctx.construct(p, name="b")
+    x = ctx.array(ctx.positive_input((n,)))
+    kept_a = kept_by(a.forward(x, out="out_a"), x)
+    kept_b = kept_by(b.forward(x, out="out_b"), x)
+    if (kept_a == kept_b).all():
+        ctx.fail(
+            f"expected: two layers draw independent masks (equal with probability "
+            f"{st.same_mask_probability(p, n):.1e})\ngot: both layers dropped exactly the same positions"
+        )
+    for handle, kept, other in ((a, kept_a, "b"), (b, kept_b, "a")):
+        mask = revealed_mask(ctx, handle, (n,), "float64", p, f"{handle.name}.forward")
+        if not (mask == kept).all():
+            ctx.fail(
+                f"expected: {handle.name}.backward to use {handle.name}'s own mask\n"
+                f"got: it matches {handle.name}'s forward at only {int((mask == kept).sum())} of {n} "
+                f"positions; the mask is shared (class attribute or module global) and {other}'s "
+                "forward overwrote it"
+            )

@@ -1,0 +1,117 @@
+"""Checks of the training forward: output shape, values, fresh and full masks, keep rate, p = 0."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from .. import statistics as st
+from . import check
+from .assertions import assert_array_of_shape, assert_masked, assert_zero_or_scaled, plain
+from .context import Context
+from .properties import for_all_inputs
+
+SHAPES = ((7,), (5, 6), (3, 4, 5), (2, 3, 4, 5))
+DTYPES = ("float64", "float32", "float16")
+
+
+@check("train.output-shape", tuple({"id": f"rank{len(s)}", "shape": s} for s in SHAPES))
+def output_shape(ctx: Context, shape: tuple[int, ...]) -> None:
+    """A training forward returns an ndarray of exactly x's shape."""
+    layer = ctx.construct(0.5)
+    x = ctx.array(ctx.signed_input(shape))
+    assert_array_of_shape(ctx, layer.forward(x, shape_owner=True), shape, "forward(x)")
+
+
+@check("train.values", tuple({"p": p, "dtype": d} for p in st.UNBIASED_P for d in DTYPES))
+def survivors_scaled(ctx: Context, p: float, dtype: str) -> None:
+    """Every output element is 0 or x/(1-p), over Hypothesis-generated shapes and values."""
+
+    def prop(layer_ctx: Context, x_expr: str) -> None:
+        layer = layer_ctx.construct(p)
+        x = layer_ctx.array(x_expr)
+        before = plain(x)
+        assert_zero_or_scaled(layer_ctx, layer.forward(x), before, p, "forward(x)")
+
+    for_all_inputs(ctx, prop, dtype)
+
+
+@check("train.fresh-mask", tuple({"p": p} for p in (0.1, 0.5, 0.95)))
+def fresh_mask(ctx: Context, p: float) -> None:
+    """Two training calls on the same x drop different positions."""
+    n = st.size_for_distinct_masks(p)
+    layer = ctx.construct(p)
+    x = ctx.array(ctx.positive_input((n,)))
+    first = plain(layer.forward(x)) != 0
+    second = plain(layer.forward(x, out="out2")) != 0
+    if (first == second).all():
+        ctx.fail(
+            f"expected: a new mask on every training call (two correct masks of {n} entries "
+            f"coincide with probability {st.same_mask_probability(p, n):.1e})\n"
+            "got: both calls dropped exactly the same positions"
+        )
+
+
+FULL_MASK_SHAPES = ((16, 24), (6, 8, 10), (4, 5, 6, 7))
+
+
+@check("train.full-mask", tuple({"id": f"rank{len(s)}", "p": p, "shape": s} for s in FULL_MASK_SHAPES for p in (0.2, 0.8)))
+def full_mask(ctx: Context, p: float, shape: tuple[int, ...]) -> None:
+    """The mask is not constant along any axis, as a broadcast smaller mask would be."""
+    layer = ctx.construct(p)
+    x = ctx.array(ctx.positive_input(shape))
+    kept = plain(layer.forward(x)) != 0
+    for axis in range(len(shape)):
+        chance = st.constant_along_axis_probability(p, shape, axis)
+        assert chance <= st.RARE, f"kit design error: shape {shape} too small ({chance:.1e})"
+        if (kept == kept.take([0], axis=axis)).all():
+            ctx.fail(
+                f"expected: a mask drawn per element of x, shape {shape} (a correct mask is "
+                f"constant along axis {axis} with probability {chance:.1e})\n"
+                f"got: the mask is constant along axis {axis}: one smaller mask broadcast over it"
+            )
+
+
+@check("train.unbiased", tuple({"p": p} for p in st.UNBIASED_P))
+def unbiased(ctx: Context, p: float) -> None:
+    """The kept fraction is 1-p by scipy's exact binomial test (designed size and power)."""
+    d = st.design(p)
+    calls = 8
+    rows = math.ceil(d.n / calls / 64)
+    sizes = [rows * 64] * (calls - 1) + [d.n - (calls - 1) * rows * 64]
+    layer = ctx.construct(p)
+    kept = drawn = 0
+    for i, size in enumerate(sizes):
+        x = ctx.array(f"np.ones(({rows}, 64))" if i < calls - 1 else f"np.ones({size})", name=f"x{i}")
+        out = assert_array_of_shape(ctx, layer.forward(x, out=f"out{i}"), x.shape, "forward(x)")
+        kept += int(np.count_nonzero(out))
+        drawn += size
+        ctx.check_time(drawn, d.n)
+    less, greater = st.binomial_pvalues(kept, d.n, d.keep)
+    if min(less, greater) <= st.ALPHA / 2:
+        rate = kept / d.n
+        hint = ""
+        if abs(rate - p) < 0.01 and abs(p - 0.5) > 0.02:
+            hint = " (it looks like p is used as the keep probability)"
+        ctx.fail(
+            f"expected: a kept fraction near 1-p = {d.keep:g}; scipy.stats.binomtest, one-sided "
+            f"at {st.ALPHA / 2:g} each way, rejects a correct layer with probability {d.size:.2e}\n"
+            f"got: {kept} of {d.n} elements kept over {calls} calls, fraction {rate:.5f}{hint}; "
+            f"p-values {less:.3g} (fewer kept), {greater:.3g} (more kept)"
+        )
+
+
+@check("train.p-zero", ({"id": "float", "p": 0.0}, {"id": "int", "p": 0}))
+def p_zero_is_noop(ctx: Context, p: float) -> None:
+    """p = 0 keeps every one of 2**21 elements unchanged and backward is the identity."""
+    layer = ctx.construct(p)
+    x = ctx.array(ctx.positive_input((2048, 1024)))
+    before = plain(x)
+    kept = assert_zero_or_scaled(ctx, layer.forward(x), before, 0.0, "forward(x)")
+    if not kept.all():
+        ctx.fail(f"expected: nothing dropped at p=0\ngot: {int((~kept).sum())} of {x.size} elements dropped")
+    g = ctx.array(ctx.signed_input((2048, 1024)), name="grad")
+    g_before = plain(g)
+    all_kept = np.ones(g.shape, dtype=bool)
+    assert_masked(ctx, layer.backward(g), g_before, all_kept, 0.0, "backward(grad)", "a p=0 forward (all ones)")

@@ -1,0 +1,245 @@
+"""The pytest plugin: ``pytest --dropout-impl=mypkg:DropoutLayer``.
+
+Dormant unless ``--dropout-impl`` is given: at load time it imports only the standard library,
+pytest and the clause registry, registers options and nothing else. numpy, scipy, hypothesis and
+the checks are imported when a conformance run actually starts collecting.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+import shlex
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from . import __version__
+from .resolve import BASELINE_VALUE, Implementation, ImplementationError, resolve
+from .spec import PROFILES, SPEC_VERSION, clause
+
+SUITE_FILE = Path(__file__).parent / "suite" / "test_conformance.py"
+SEED_LIMIT = 2**32
+STATUSES = ("passed", "failed", "blocked", "skipped")
+
+
+def derive_seed(master: int, key: str) -> int:
+    """A check's own seed: stable across runs, machines and xdist workers."""
+    digest = hashlib.blake2b(f"{master}:{key}".encode(), digest_size=4).digest()
+    return int.from_bytes(digest, "big")
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("dropout-conformance", "dropout-conformance: check a DropoutLayer against the spec")
+    group.addoption(
+        "--dropout-impl",
+        action="append",
+        default=[],
+        metavar="IMPL",
+        help="implementation to check (repeatable): module.path:Attr, path/to/file.py:Attr, a name "
+        "registered in the 'dropout_conformance.implementations' entry point group, 'reference', "
+        "or 'all'. Attr is a class or a factory taking p. Without this option the plugin does nothing.",
+    )
+    group.addoption(
+        "--dropout-profile",
+        default="spec",
+        metavar="PROFILE",
+        help="which clauses to check: core (the six published checks), spec (every MUST clause; "
+        "default) or strict (MUST and SHOULD).",
+    )
+    group.addoption(
+        "--dropout-seed",
+        default=None,
+        metavar="N",
+        help="master seed, an integer in [0, 2**32); random by default and always printed. Each "
+        "check derives its own seed from it and reseeds numpy's global RNG.",
+    )
+    group.addoption(
+        "--dropout-no-baseline",
+        action="store_true",
+        default=False,
+        help="do not run the bundled reference implementation beside the selected ones.",
+    )
+
+
+@dataclass
+class SuiteCase:
+    """One (implementation, check case) pair, as the suite's test function receives it."""
+
+    impl: Implementation
+    case: Any  # dropout_conformance.checks.Case
+    run: DropoutRun
+
+    @property
+    def test_id(self) -> str:
+        return f"{self.impl.name}-{self.case.key}"
+
+    def verify(self) -> None:
+        """Run the case; a failure fails the test, a blocked case is skipped as 'blocked'."""
+        __tracebackhide__ = True
+        from .checks import run_case
+
+        if self.impl.factory is None:
+            pytest.fail(f"[{self.case.clause}] {self.impl.name} could not be loaded: {self.impl.error}", pytrace=False)
+        seed = derive_seed(self.run.seed, self.case.key)
+        rerun = shlex.join(
+            ["pytest", f"--dropout-impl={self.impl.value}", f"--dropout-seed={self.run.seed}",
+             f"--dropout-profile={self.run.profile}", "-k", self.test_id]
+        )
+        outcome = run_case(self.case, self.impl.factory, seed, impl_value=self.impl.value, rerun_command=rerun)
+        if outcome.status == "failed":
+            pytest.fail(f"{outcome.message}\n(master seed {self.run.seed}, check seed {seed})", pytrace=False)
+        if outcome.status == "blocked":
+            pytest.skip(outcome.message)
+
+
+@dataclass
+class DropoutRun:
+    """The state of one conformance run, kept in the pytest config's stash."""
+
+    implementations: list[Implementation]
+    seed: int
+    profile: str
+    tally: dict[tuple[str, str], Counter[str]] = field(default_factory=lambda: defaultdict(Counter))
+    expected: int = 0
+
+    def suite_cases(self) -> list[SuiteCase]:
+        from .checks import cases
+
+        chosen = cases(self.profile)
+        return [SuiteCase(impl, case, self) for impl in self.implementations for case in chosen]
+
+    # ---- hooks that exist only while a conformance run is active
+    def pytest_report_header(self, config: pytest.Config) -> list[str]:
+        lines = [
+            f"dropout-conformance {__version__}, spec {SPEC_VERSION}, profile {self.profile}, "
+            f"seed: --dropout-seed={self.seed}"
+        ]
+        for impl in self.implementations:
+            role = " [baseline]" if impl.baseline else ""
+            state = f" BROKEN: {impl.error}" if impl.error else ""
+            lines.append(f"  {impl.name}{role}: {impl.how}{state}")
+        return lines
+
+    def pytest_generate_tests(self, metafunc: pytest.Metafunc) -> None:
+        if "dropout_case" in metafunc.fixturenames:
+            items = self.suite_cases()
+            self.expected = len(items)
+            metafunc.parametrize(
+                "dropout_case",
+                [pytest.param(sc, id=sc.test_id, marks=pytest.mark.dropout_clause(sc.case.clause)) for sc in items],
+            )
+        if "dropout_impl" in metafunc.fixturenames:
+            chosen = [i for i in self.implementations if not i.baseline] or self.implementations
+            metafunc.parametrize("dropout_impl", chosen, ids=[i.name for i in chosen])
+
+    @pytest.hookimpl(optionalhook=True)
+    def pytest_configure_node(self, node: Any) -> None:
+        node.workerinput["dropout_seed"] = self.seed  # every xdist worker uses the controller's seed
+
+    def pytest_collection_modifyitems(self, items: list[pytest.Item]) -> None:
+        for item in items:
+            sc = getattr(item, "callspec", None) and item.callspec.params.get("dropout_case")
+            if isinstance(sc, SuiteCase):
+                c = clause(sc.case.clause)
+                item.user_properties += [
+                    ("dropout_impl", sc.impl.name),
+                    ("dropout_baseline", sc.impl.baseline),
+                    ("dropout_clause", c.id),
+                    ("dropout_level", c.level),
+                    ("dropout_seed", self.seed),
+                ]
+
+    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        props = dict(report.user_properties)
+        if "dropout_clause" not in props:
+            return
+        if report.when == "call" or (report.when == "setup" and not report.passed):
+            status = report.outcome
+            if report.skipped:
+                status = "blocked" if "blocked by" in str(report.longrepr) else "skipped"
+            key = (str(props["dropout_impl"]), str(props["dropout_clause"]))
+            self.tally[key][status] += 1
+            if props.get("dropout_baseline"):
+                self.tally[("__baseline__", "")][status] += 1
+
+    def pytest_terminal_summary(self, terminalreporter: Any) -> None:
+        from .summary import render
+
+        render(terminalreporter, self)
+
+
+RUN_KEY = pytest.StashKey[DropoutRun]()
+
+
+def _parse_seed(config: pytest.Config) -> int:
+    workerinput = getattr(config, "workerinput", None)
+    if workerinput and "dropout_seed" in workerinput:
+        return int(workerinput["dropout_seed"])
+    text = config.getoption("dropout_seed")
+    if text is None:
+        return secrets.randbelow(SEED_LIMIT)
+    try:
+        seed = int(str(text).strip())
+    except ValueError:
+        seed = -1
+    if not 0 <= seed < SEED_LIMIT:
+        raise pytest.UsageError(f"--dropout-seed={text}: give an integer from 0 to {SEED_LIMIT - 1}")
+    return seed
+
+
+def _select(values: list[str], baseline: bool) -> list[Implementation]:
+    chosen: dict[str, Implementation] = {}
+    for value in values:
+        try:
+            found = resolve(value)
+        except ImplementationError as exc:
+            raise pytest.UsageError(f"--dropout-impl={value}: {exc}") from None
+        for impl in found:
+            chosen.setdefault(impl.name, impl)
+    if baseline and "reference" not in chosen:
+        try:
+            (ref,) = resolve(BASELINE_VALUE)
+        except ImplementationError as exc:
+            raise pytest.UsageError(f"the bundled reference baseline could not load: {exc}; reinstall dropout-conformance") from None
+        ref.name, ref.baseline = "reference", True
+        chosen = {"reference": ref, **chosen}
+    elif "reference" in chosen:
+        chosen["reference"].baseline = True
+    return list(chosen.values())
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "dropout_clause(id): the spec clause a conformance check enforces")
+    values = config.getoption("dropout_impl")
+    if not values:
+        return
+    profile = config.getoption("dropout_profile")
+    if profile not in PROFILES:
+        raise pytest.UsageError(f"--dropout-profile={profile}: choose one of {', '.join(PROFILES)}")
+    run = DropoutRun(_select(values, not config.getoption("dropout_no_baseline")), _parse_seed(config), profile)
+    config.stash[RUN_KEY] = run
+    config.pluginmanager.register(run, "dropout-conformance-run")
+    if config.args_source != pytest.Config.ArgsSource.ARGS:
+        config.args[:] = [str(SUITE_FILE)]  # no paths given: run just the conformance suite
+
+
+
+
+@pytest.fixture
+def dropout_impl() -> Implementation:
+    """The implementation selected with --dropout-impl (parametrized over each one selected).
+
+    Call it with p to build a layer: ``layer = dropout_impl(0.5)``. Without --dropout-impl the
+    requesting test is skipped.
+    """
+    pytest.skip("needs --dropout-impl=IMPL")
+
+
+@pytest.fixture
+def dropout_case() -> None:
+    """Parametrized by the plugin during a conformance run; outside one it is a usage error."""
+    pytest.fail("the conformance suite needs --dropout-impl=IMPL (e.g. --dropout-impl=reference)", pytrace=False)

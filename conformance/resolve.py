@@ -1,0 +1,195 @@
+"""Turning a ``--dropout-impl`` value into a DropoutLayer factory.
+
+Standard library only. A value is ``module.path:Attr``, ``path/to/file.py:Attr``, a name
+registered in the ``dropout_conformance.implementations`` entry point group, or ``all``.
+Every failure is an :class:`ImplementationError` with one line that says what to do.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib
+import importlib.util
+import os
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass
+from importlib.metadata import EntryPoint, entry_points
+from pathlib import Path
+from typing import Any
+
+GROUP = "dropout_conformance.implementations"
+BASELINE_VALUE = "dropout_reference:DropoutLayer"
+
+
+class ImplementationError(Exception):
+    """A --dropout-impl value that cannot be turned into an implementation."""
+
+
+@dataclass
+class Implementation:
+    """A selected implementation: how it was found, and the factory that builds layers from p."""
+
+    name: str
+    """Label in test IDs and reports: the registered name, or the value as typed."""
+    value: str
+    """What reproduces it: ``load_implementation(value)`` or ``--dropout-impl=value``."""
+    how: str
+    """Where it came from, for the report header."""
+    factory: Callable[..., Any] | None = None
+    error: str | None = None
+    """Set instead of ``factory`` for a broken entry point selected through ``all``."""
+    baseline: bool = False
+
+    def __call__(self, p: Any) -> Any:
+        if self.factory is None:
+            raise ImplementationError(self.error or f"{self.name} is not loaded")
+        return self.factory(p)
+
+
+def check_syntax(value: str) -> str:
+    """Validate a value's form without importing anything; return it stripped."""
+    value = value.strip()
+    if not value:
+        raise ImplementationError("empty value; give module:Attr, path/to/file.py:Attr, a registered name, or 'all'")
+    if ":" in value:
+        target, _, attr = value.rpartition(":")
+        if not target or not attr:
+            raise ImplementationError(f"{value!r} needs both sides of ':', e.g. mypkg.layers:DropoutLayer")
+        if not all(part.isidentifier() for part in attr.split(".")):
+            raise ImplementationError(f"{value!r}: {attr!r} is not an attribute name")
+        if not _is_file(target) and not all(part.isidentifier() for part in target.split(".")):
+            raise ImplementationError(
+                f"{value!r}: {target!r} is neither a dotted module path nor a .py file path"
+            )
+    return value
+
+
+def _is_file(target: str) -> bool:
+    return target.endswith(".py") or "/" in target or os.sep in target
+
+
+def registered() -> dict[str, list[EntryPoint]]:
+    """Entry points of the group by name; a name listed twice is an error only if selected."""
+    found: dict[str, list[EntryPoint]] = {}
+    for ep in entry_points(group=GROUP):
+        found.setdefault(ep.name, []).append(ep)
+    return found
+
+
+def _dist_label(ep: EntryPoint) -> str:
+    dist = getattr(ep, "dist", None)
+    return f"{dist.metadata['Name']} {dist.version}" if dist is not None else "unknown distribution"
+
+
+def resolve(value: str) -> list[Implementation]:
+    """The implementations a value selects (several for ``all``); raise ImplementationError."""
+    value = check_syntax(value)
+    if ":" in value:
+        return [_from_target(value)]
+    eps = registered()
+    if value == "all":
+        if not eps:
+            raise ImplementationError(f"'all' found no implementation registered in the entry point group {GROUP!r}")
+        return [_from_entry_point(name, group, broken_ok=True) for name, group in sorted(eps.items())]
+    if value not in eps:
+        known = ", ".join(sorted(eps)) or "none"
+        raise ImplementationError(
+            f"{value!r} is not a registered implementation (known: {known}); "
+            "give module:Attr or path/to/file.py:Attr to load one directly"
+        )
+    return [_from_entry_point(value, eps[value], broken_ok=False)]
+
+
+def _from_entry_point(name: str, group: list[EntryPoint], *, broken_ok: bool) -> Implementation:
+    label = f"entry point {name!r} -> {group[0].value} ({_dist_label(group[0])})"
+    try:
+        if len(group) > 1:
+            dists = " and ".join(_dist_label(ep) for ep in group)
+            raise ImplementationError(f"{name!r} is registered by both {dists}; uninstall one")
+        factory = group[0].load()
+        _require_callable(factory, name)
+    except Exception as exc:  # noqa: BLE001 - a third party's entry point may fail in any way
+        message = str(exc) if isinstance(exc, ImplementationError) else f"loading {group[0].value} failed: {type(exc).__name__}: {exc}"
+        if not broken_ok:
+            raise ImplementationError(f"registered implementation {name!r}: {message}") from None
+        return Implementation(name, name, label, error=message)
+    return Implementation(name, name, label, factory=factory)
+
+
+def _from_target(value: str) -> Implementation:
+    target, _, attr = value.rpartition(":")
+    if _is_file(target):
+        module, how = _load_file(value, target)
+    else:
+        try:
+            module = importlib.import_module(target)
+        except ImportError as exc:
+            raise ImplementationError(
+                f"could not import {target!r} ({type(exc).__name__}: {exc}); is it installed, or on "
+                "sys.path (run from its folder, or set pytest's pythonpath)?"
+            ) from None
+        except Exception as exc:  # noqa: BLE001 - the module's own import-time error
+            raise ImplementationError(f"importing {target!r} raised {type(exc).__name__}: {exc}") from None
+        how = f"module {target} ({getattr(module, '__file__', 'built-in')}){_version_of(target)}"
+    obj: Any = module
+    for part in attr.split("."):
+        if not hasattr(obj, part):
+            public = sorted(n for n in dir(module) if not n.startswith("_"))[:12]
+            raise ImplementationError(f"{target!r} has no attribute {attr!r} (it has: {', '.join(public) or 'nothing public'})")
+        obj = getattr(obj, part)
+    _require_callable(obj, value)
+    return Implementation(value, value, how, factory=obj)
+
+
+def _version_of(module_name: str) -> str:
+    from importlib.metadata import packages_distributions, version
+
+    top = module_name.split(".")[0]
+    dists = packages_distributions().get(top, [])
+    return f", distribution {dists[0]} {version(dists[0])}" if dists else ""
+
+
+def _load_file(value: str, target: str) -> tuple[Any, str]:
+    path = Path(target).expanduser()
+    if not path.is_file():
+        raise ImplementationError(f"no such file {str(path)!r} (relative paths are taken from {os.getcwd()})")
+    path = path.resolve()
+    try:
+        source = path.read_bytes()
+        compile(source, str(path), "exec")
+    except SyntaxError as exc:
+        raise ImplementationError(f"syntax error in {target} line {exc.lineno}: {exc.msg}") from None
+    except OSError as exc:
+        raise ImplementationError(f"cannot read {target}: {exc.strerror}") from None
+    digest = hashlib.sha1(str(path).encode()).hexdigest()[:10]
+    name = f"_dropout_impl_{path.stem}_{digest}"
+    if name in sys.modules:
+        return sys.modules[name], f"file {path}"
+    spec = importlib.util.spec_from_file_location(name, path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
+    if str(path.parent) not in sys.path:
+        sys.path.insert(0, str(path.parent))  # so the file can import its sibling modules
+    try:
+        spec.loader.exec_module(module)
+    except (Exception, SystemExit) as exc:  # noqa: BLE001 - SystemExit from a script-like file too
+        del sys.modules[name]
+        raise ImplementationError(f"executing {target} raised {type(exc).__name__}: {exc}") from None
+    return module, f"file {path}"
+
+
+def _require_callable(obj: Any, label: str) -> None:
+    if not callable(obj):
+        raise ImplementationError(
+            f"{label!r} is a {type(obj).__name__}, not a class or a factory taking p"
+        )
+
+
+def load_implementation(value: str) -> Callable[..., Any]:
+    """The factory a ``--dropout-impl`` value names, for scripts and failure reproducers."""
+    impls = resolve(value)
+    if len(impls) != 1 or impls[0].factory is None:
+        raise ImplementationError(f"{value!r} does not name exactly one loadable implementation")
+    return impls[0].factory

@@ -1,0 +1,9 @@
+"""One test per (implementation, check case); the plugin parametrizes ``dropout_case``."""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+def test_clause(dropout_case: Any) -> None:
+    dropout_case.verify()
