@@ -7,7 +7,6 @@ the checks are imported when a conformance run actually starts collecting.
 
 from __future__ import annotations
 
-import hashlib
 import secrets
 import shlex
 from collections import Counter, defaultdict
@@ -24,12 +23,6 @@ from .spec import PROFILES, SPEC_VERSION, clause
 SUITE_FILE = Path(__file__).parent / "suite" / "test_conformance.py"
 SEED_LIMIT = 2**32
 STATUSES = ("passed", "failed", "blocked", "skipped")
-
-
-def derive_seed(master: int, key: str) -> int:
-    """A check's own seed: stable across runs, machines and xdist workers."""
-    digest = hashlib.blake2b(f"{master}:{key}".encode(), digest_size=4).digest()
-    return int.from_bytes(digest, "big")
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -80,11 +73,11 @@ class SuiteCase:
     def verify(self) -> None:
         """Run the case; a failure fails the test, a blocked case is skipped as 'blocked'."""
         __tracebackhide__ = True
-        from .checks import run_case
+        from .checks import case_seed, run_case
 
         if self.impl.factory is None:
             pytest.fail(f"[{self.case.clause}] {self.impl.name} could not be loaded: {self.impl.error}", pytrace=False)
-        seed = derive_seed(self.run.seed, self.case.key)
+        seed = case_seed(self.run.seed, self.case)
         rerun = shlex.join(
             ["pytest", f"--dropout-impl={self.impl.value}", f"--dropout-seed={self.run.seed}",
              f"--dropout-profile={self.run.profile}", "-k", self.test_id]

@@ -8,6 +8,7 @@ pytest plugin, or another runner such as a grader): a check is a plain function
 
 from __future__ import annotations
 
+import hashlib
 import importlib
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -17,7 +18,7 @@ from ..spec import clause as lookup_clause
 from ..spec import in_profile
 from .context import Blocked, ConformanceFailure, Context, describe_exception
 
-__all__ = ["Check", "Case", "Outcome", "check", "cases", "all_checks", "run_case"]
+__all__ = ["Check", "Case", "Outcome", "check", "cases", "all_checks", "case_seed", "run_case", "run_all"]
 
 CHECK_MODULES = ("construction", "inference", "training", "backward", "example")
 
@@ -114,3 +115,17 @@ def run_case(case: Case, factory: Callable[..., Any], seed: int, **context: Any)
     except Exception as exc:  # noqa: BLE001 - an implementation's error escaping a check
         return Outcome("failed", ctx.message(f"the implementation raised {describe_exception(exc)}"))
     return Outcome("passed")
+
+
+def case_seed(master: int, case: Case) -> int:
+    """A case's own seed, from the master seed and the case key: stable across runs and workers.
+
+    The implementation's name is not part of it, so every implementation sees the same inputs.
+    """
+    digest = hashlib.blake2b(f"{master}:{case.key}".encode(), digest_size=4).digest()
+    return int.from_bytes(digest, "big")
+
+
+def run_all(factory: Callable[..., Any], master_seed: int, profile: str = "spec", **context: Any) -> dict[str, Outcome]:
+    """Every case of ``profile`` against ``factory``, without pytest: ``{case key: outcome}``."""
+    return {c.key: run_case(c, factory, case_seed(master_seed, c), **context) for c in cases(profile)}

@@ -1,0 +1,41 @@
+"""Loading corpus members and running the checks on them, shared by the tests and the soak."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from types import ModuleType
+
+from dropout_conformance.checks import Outcome, run_all
+from dropout_conformance.resolve import resolve
+
+HERE = Path(__file__).parent
+BUGGY = sorted((HERE / "buggy").glob("*.py"))
+CORRECT = sorted((HERE / "correct").glob("*.py"))
+
+
+def load(path: Path) -> tuple[ModuleType, str]:
+    """The member's module and its ``--dropout-impl`` value."""
+    import sys
+
+    text = path.read_text()
+    attr = "DropoutLayer"
+    for line in text.splitlines():
+        if line.startswith("IMPL_ATTR"):
+            attr = line.split("=", 1)[1].strip().strip("\"'")
+    value = f"{path}:{attr}"
+    (impl,) = resolve(value)
+    module = sys.modules[impl.factory.__module__] if hasattr(impl.factory, "__module__") else None
+    return module, value
+
+
+def run_member(path: Path, seed: int, profile: str = "spec") -> dict[str, Outcome]:
+    _, value = load(path)
+    (impl,) = resolve(value)
+    return run_all(impl.factory, seed, profile, impl_value=value)
+
+
+def failed_clauses(outcomes: dict[str, Outcome]) -> set[str]:
+    from dropout_conformance.checks import cases
+
+    by_key = {c.key: c.clause for c in cases("strict")}
+    return {by_key[k] for k, o in outcomes.items() if o.status == "failed"}
