@@ -97,7 +97,6 @@ class DropoutRun:
     seed: int
     profile: str
     tally: dict[tuple[str, str], Counter[str]] = field(default_factory=lambda: defaultdict(Counter))
-    expected: int = 0
 
     def suite_cases(self) -> list[SuiteCase]:
         from .checks import cases
@@ -120,7 +119,6 @@ class DropoutRun:
     def pytest_generate_tests(self, metafunc: pytest.Metafunc) -> None:
         if "dropout_case" in metafunc.fixturenames:
             items = self.suite_cases()
-            self.expected = len(items)
             metafunc.parametrize(
                 "dropout_case",
                 [pytest.param(sc, id=sc.test_id, marks=pytest.mark.dropout_clause(sc.case.clause)) for sc in items],

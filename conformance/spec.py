@@ -132,7 +132,8 @@ CLAUSES: tuple[Clause, ...] = (
         "MUST",
         "Layers do not share masks",
         "Two layer instances keep their own masks: a forward on one never changes the "
-        "gradient that the other's backward returns.",
+        "gradient that the other's backward returns, and two new instances do not draw the "
+        "same mask.",
     ),
     Clause(
         "example.statement",

@@ -21,7 +21,10 @@ def cell(counts: dict[str, int]) -> str:
 
 
 def render(tr: Any, run: DropoutRun) -> None:
+    from .checks import cases
+
     names = [i.name for i in run.implementations]
+    expected = len(cases(run.profile)) * len(names)
     tr.write_sep("=", f"dropout-conformance: profile {run.profile}, seed {run.seed}")
     rows = [("clause", "level", *names)]
     for c in CLAUSES:
@@ -41,8 +44,8 @@ def render(tr: Any, run: DropoutRun) -> None:
         tr.write_line(f"{n}: " + (", ".join(f"{k} {s}" for s, k in sorted(totals.items())) or "nothing ran"))
     left_out = [c.id for c in CLAUSES if not in_profile(c, run.profile)]
     tr.write_line(
-        f"{ran} of {run.expected} conformance cases ran"
-        + (f" ({run.expected - ran} deselected or not reached)" if ran < run.expected else "")
+        f"{ran} of {expected} conformance cases ran"
+        + (f" ({expected - ran} deselected or not reached)" if ran < expected else "")
         + (f"; {len(left_out)} clauses are outside profile {run.profile!r}: {', '.join(left_out)}" if left_out else "")
     )
     base = run.tally.get(("__baseline__", ""), {})

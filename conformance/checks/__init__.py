@@ -68,12 +68,14 @@ def check(clause_id: str, params: Iterable[dict[str, Any]] = ({},)) -> Callable[
     return register
 
 
-def _param_label(name: str, value: Any) -> str:
-    if name == "id":
-        return str(value)
-    if name == "p":
-        return f"p{value}"
-    return str(value)
+def _labels(params: dict[str, Any]) -> list[str]:
+    """Readable ID parts: an explicit ``id``, then ``p<value>`` for a numeric p, then the dtype."""
+    labels = [str(params["id"])] if "id" in params else []
+    if isinstance(params.get("p"), (int, float)):
+        labels.append(f"p{params['p']}")
+    if "dtype" in params:
+        labels.append(str(params["dtype"]))
+    return labels
 
 
 def all_checks() -> list[Check]:
@@ -89,10 +91,7 @@ def cases(profile: str = "spec") -> list[Case]:
         if not in_profile(lookup_clause(chk.clause), profile):
             continue
         for params in chk.params:
-            labels = [_param_label(k, v) for k, v in params.items() if k != "id"]
-            if "id" in params:
-                labels.insert(0, str(params["id"]))
-            key = "-".join([chk.clause, *labels])
+            key = "-".join([chk.clause, *_labels(params)])
             out.append(Case(chk, {k: v for k, v in params.items() if k != "id"}, key))
     keys = [c.key for c in out]
     if len(set(keys)) != len(keys):
