@@ -18,7 +18,7 @@ from ..spec import clause as lookup_clause
 from ..spec import in_profile
 from .context import Blocked, ConformanceFailure, Context, describe_exception
 
-__all__ = ["Check", "Case", "Outcome", "check", "cases", "all_checks", "case_seed", "run_case", "run_all"]
+__all__ = ["Check", "Case", "Outcome", "check", "cases", "all_checks", "case_seed", "run_case", "run_all", "false_failure_bound"]
 
 CHECK_MODULES = ("construction", "inference", "training", "backward", "example")
 
@@ -28,6 +28,8 @@ class Check:
     clause: str
     func: Callable[..., None]
     params: tuple[dict[str, Any], ...]
+    chance: Callable[..., float] | None = None
+    """Probability that a *correct* layer fails this case by chance, from the case's params."""
 
     @property
     def name(self) -> str:
@@ -46,6 +48,10 @@ class Case:
     def clause(self) -> str:
         return self.check.clause
 
+    def chance(self) -> float:
+        """False-failure probability of this case on a correct layer (0 for exact checks)."""
+        return self.check.chance(**self.params) if self.check.chance else 0.0
+
 
 @dataclass(frozen=True)
 class Outcome:
@@ -57,12 +63,20 @@ class Outcome:
 _REGISTRY: list[Check] = []
 
 
-def check(clause_id: str, params: Iterable[dict[str, Any]] = ({},)) -> Callable[[Callable[..., None]], Callable[..., None]]:
-    """Register ``func`` as a check of ``clause_id`` (which must exist), once per parameter set."""
+def check(
+    clause_id: str,
+    params: Iterable[dict[str, Any]] = ({},),
+    chance: Callable[..., float] | None = None,
+) -> Callable[[Callable[..., None]], Callable[..., None]]:
+    """Register ``func`` as a check of ``clause_id`` (which must exist), once per parameter set.
+
+    A check that rests on a random event declares ``chance(**params)``: the probability that a
+    correct layer fails it. The suite's false-failure budget is the sum over its cases.
+    """
     lookup_clause(clause_id)
 
     def register(func: Callable[..., None]) -> Callable[..., None]:
-        _REGISTRY.append(Check(clause_id, func, tuple(params)))
+        _REGISTRY.append(Check(clause_id, func, tuple(params), chance))
         return func
 
     return register
@@ -128,3 +142,8 @@ def case_seed(master: int, case: Case) -> int:
 def run_all(factory: Callable[..., Any], master_seed: int, profile: str = "spec", **context: Any) -> dict[str, Outcome]:
     """Every case of ``profile`` against ``factory``, without pytest: ``{case key: outcome}``."""
     return {c.key: run_case(c, factory, case_seed(master_seed, c), **context) for c in cases(profile)}
+
+
+def false_failure_bound(profile: str = "spec") -> float:
+    """Union bound on a correct layer failing any case of ``profile`` by chance."""
+    return sum(c.chance() for c in cases(profile))

@@ -37,10 +37,16 @@ def kept_by(out: object, x: np.ndarray) -> np.ndarray:
     return plain(out) != 0
 
 
-@check("back.mask-reuse", REUSE_PARAMS)
+def reuse_zeros(p: float) -> int:
+    """How many exact zeros x needs: all of them dropped by a correct layer is a RARE event,
+    and twice as many non-zeros make a stale mask differ from the latest one just as surely."""
+    return max(st.all_dropped_count(p), st.size_for_distinct_masks(p) // 2 + 1)
+
+
+@check("back.mask-reuse", REUSE_PARAMS, chance=lambda p, dtype: p ** reuse_zeros(p))
 def mask_reuse(ctx: Context, p: float, dtype: str) -> None:
     """backward(grad) = grad * m / (1-p) for the mask m of the latest training forward."""
-    zeros = max(st.all_dropped_count(p), st.size_for_distinct_masks(p) // 2 + 1)
+    zeros = reuse_zeros(p)
     shape = (3 * zeros,)  # signed_input zeroes every third entry: `zeros` zeros, twice as many non-zeros
     layer = ctx.construct(p)
     x = ctx.array(ctx.signed_input(shape, dtype))
@@ -84,7 +90,11 @@ def repeatable(ctx: Context, p: float) -> None:
         ctx.fail("expected: backward(grad) twice gives the same result\ngot: the two results differ")
 
 
-@check("back.instance-isolation", tuple({"p": p} for p in (0.2, 0.5)))
+@check(
+    "back.instance-isolation",
+    tuple({"p": p} for p in (0.2, 0.5)),
+    chance=lambda p: st.same_mask_probability(p, st.size_for_distinct_masks(p)),
+)
 def instance_isolation(ctx: Context, p: float) -> None:
     """Each layer keeps its own mask; two new layers do not draw the same one."""
     n = st.size_for_distinct_masks(p)

@@ -134,8 +134,7 @@ class Context:
         lines = [f"[{c.id}] ({c.level}) {c.title}", f"  spec: {c.text}", detail.rstrip(), ""]
         lines.append("reproduce:")
         if self.rerun_command:
-            lines.append(f"  {self.rerun_command}")
-        lines.append("  # or, in Python:")
+            lines += [f"  {self.rerun_command}", "  # or, in Python:"]
         lines += [
             "  import numpy as np",
             "  from dropout_conformance import load_implementation",

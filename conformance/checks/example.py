@@ -15,7 +15,7 @@ TARGET = np.array([True, False, True, False])
 ATTEMPTS = math.ceil(math.log(RARE) / math.log(15 / 16))  # mask [1,0,1,0] has chance 1/16 per call
 
 
-@check("example.statement")
+@check("example.statement", chance=lambda: (15 / 16) ** ATTEMPTS)
 def worked_example(ctx: Context) -> None:
     """Sample until the mask is [1, 0, 1, 0], then expect [2, 0, 6, 0] and [0.2, 0, 0.6, 0]."""
     layer = ctx.construct(0.5)

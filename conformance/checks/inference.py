@@ -20,7 +20,7 @@ def inference_is_identity(ctx: Context, p: float, dtype: str) -> None:
     assert_unchanged(ctx, x, before, "x")
 
 
-@check("api.training-flag")
+@check("api.training-flag", chance=lambda: 3 * 0.5 ** (64 * 64))
 def training_flag(ctx: Context) -> None:
     """training works by keyword and position; omitted, the layer trains (drops something)."""
     layer = ctx.construct(0.5)

@@ -37,7 +37,11 @@ def survivors_scaled(ctx: Context, p: float, dtype: str) -> None:
     for_all_inputs(ctx, prop, dtype)
 
 
-@check("train.fresh-mask", tuple({"p": p} for p in (0.1, 0.5, 0.95)))
+@check(
+    "train.fresh-mask",
+    tuple({"p": p} for p in (0.1, 0.5, 0.95)),
+    chance=lambda p: st.same_mask_probability(p, st.size_for_distinct_masks(p)),
+)
 def fresh_mask(ctx: Context, p: float) -> None:
     """Two training calls on the same x drop different positions."""
     n = st.size_for_distinct_masks(p)
@@ -56,7 +60,11 @@ def fresh_mask(ctx: Context, p: float) -> None:
 FULL_MASK_SHAPES = ((16, 24), (6, 8, 10), (4, 5, 6, 7))
 
 
-@check("train.full-mask", tuple({"id": f"rank{len(s)}", "p": p, "shape": s} for s in FULL_MASK_SHAPES for p in (0.2, 0.8)))
+@check(
+    "train.full-mask",
+    tuple({"id": f"rank{len(s)}", "p": p, "shape": s} for s in FULL_MASK_SHAPES for p in (0.2, 0.8)),
+    chance=lambda p, shape: sum(st.constant_along_axis_probability(p, shape, a) for a in range(len(shape))),
+)
 def full_mask(ctx: Context, p: float, shape: tuple[int, ...]) -> None:
     """The mask is not constant along any axis, as a broadcast smaller mask would be."""
     layer = ctx.construct(p)
@@ -73,7 +81,7 @@ def full_mask(ctx: Context, p: float, shape: tuple[int, ...]) -> None:
             )
 
 
-@check("train.unbiased", tuple({"p": p} for p in st.UNBIASED_P))
+@check("train.unbiased", tuple({"p": p} for p in st.UNBIASED_P), chance=lambda p: st.design(p).size)
 def unbiased(ctx: Context, p: float) -> None:
     """The kept fraction is 1-p by scipy's exact binomial test (designed size and power)."""
     d = st.design(p)
