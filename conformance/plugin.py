@@ -133,7 +133,8 @@ class DropoutRun:
 
     def pytest_collection_modifyitems(self, items: list[pytest.Item]) -> None:
         for item in items:
-            sc = getattr(item, "callspec", None) and item.callspec.params.get("dropout_case")
+            callspec = getattr(item, "callspec", None)
+            sc = callspec.params.get("dropout_case") if callspec is not None else None
             if isinstance(sc, SuiteCase):
                 c = clause(sc.case.clause)
                 item.user_properties += [
@@ -149,7 +150,7 @@ class DropoutRun:
         if "dropout_clause" not in props:
             return
         if report.when == "call" or (report.when == "setup" and not report.passed):
-            status = report.outcome
+            status: str = report.outcome
             if report.skipped:
                 status = "blocked" if "blocked by" in str(report.longrepr) else "skipped"
             key = (str(props["dropout_impl"]), str(props["dropout_clause"]))
@@ -195,7 +196,9 @@ def _select(values: list[str], baseline: bool) -> list[Implementation]:
         try:
             (ref,) = resolve(BASELINE_VALUE)
         except ImplementationError as exc:
-            raise pytest.UsageError(f"the bundled reference baseline could not load: {exc}; reinstall dropout-conformance") from None
+            raise pytest.UsageError(
+                f"the bundled reference baseline could not load: {exc}; reinstall dropout-conformance"
+            ) from None
         ref.name, ref.baseline = "reference", True
         chosen = {"reference": ref, **chosen}
     elif "reference" in chosen:

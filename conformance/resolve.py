@@ -110,7 +110,9 @@ def _from_entry_point(name: str, group: list[EntryPoint], *, broken_ok: bool) ->
         factory = group[0].load()
         _require_callable(factory, name)
     except Exception as exc:  # noqa: BLE001 - a third party's entry point may fail in any way
-        message = str(exc) if isinstance(exc, ImplementationError) else f"loading {group[0].value} failed: {type(exc).__name__}: {exc}"
+        message = str(exc)
+        if not isinstance(exc, ImplementationError):
+            message = f"loading {group[0].value} failed: {type(exc).__name__}: {exc}"
         if not broken_ok:
             raise ImplementationError(f"registered implementation {name!r}: {message}") from None
         return Implementation(name, name, label, error=message)

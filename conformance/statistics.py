@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache
 
 ALPHA = 1e-9
 DELTA = 0.005
@@ -66,7 +66,7 @@ def _power(n: int, q: float, delta: float, lo: int, hi: int) -> float:
     return min(_reject_prob(n, alt, lo, hi) for alt in sides)
 
 
-@lru_cache(maxsize=None)
+@cache
 def design(p: float, alpha: float = ALPHA, delta: float = DELTA, power: float = POWER) -> BinomialDesign:
     """Smallest n meeting ``alpha`` and ``power`` at drop probability ``p``, exactly."""
     from scipy.stats import norm

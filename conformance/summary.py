@@ -32,7 +32,7 @@ def render(tr: Any, run: DropoutRun) -> None:
             rows.append((c.id, c.level, *(cell(run.tally.get((n, c.id), {})) for n in names)))
     widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
     for r in rows:
-        tr.write_line("  ".join(v.ljust(w) for v, w in zip(r, widths)).rstrip())
+        tr.write_line("  ".join(v.ljust(w) for v, w in zip(r, widths, strict=True)).rstrip())
     ran = 0
     for n in names:
         totals: dict[str, int] = {}
@@ -48,7 +48,7 @@ def render(tr: Any, run: DropoutRun) -> None:
         + (f" ({expected - ran} deselected or not reached)" if ran < expected else "")
         + (f"; {len(left_out)} clauses are outside profile {run.profile!r}: {', '.join(left_out)}" if left_out else "")
     )
-    base = run.tally.get(("__baseline__", ""), {})
+    base: dict[str, int] = run.tally.get(("__baseline__", ""), {})
     if base.get("failed") or base.get("blocked"):
         tr.write_line(
             "THE BASELINE FAILED: the bundled reference did not pass, so the kit or its environment "

@@ -7,7 +7,6 @@ Inverted dropout: in training each element is kept with probability 1-p and scal
 from __future__ import annotations
 
 import math
-import numbers
 
 import numpy as np
 
@@ -22,7 +21,7 @@ class DropoutLayer:
     """
 
     def __init__(self, p: float, *, rng: int | np.random.Generator | None = None) -> None:
-        if isinstance(p, bool) or not isinstance(p, numbers.Real):
+        if isinstance(p, bool) or not isinstance(p, (int, float, np.integer, np.floating)):
             raise ValueError(f"p must be a real number with 0 <= p < 1, got {p!r}")
         p = float(p)
         if not (0.0 <= p < 1.0) or math.isnan(p):
@@ -61,8 +60,10 @@ class DropoutLayer:
 
     def _apply(self, a: np.ndarray) -> np.ndarray:
         """a * m / (1-p) in a's own floating dtype, with exact zeros where m is 0."""
+        keep = self._keep
+        assert keep is not None
         dtype = a.dtype if np.issubdtype(a.dtype, np.inexact) else np.dtype(np.float64)
         scaled = a.astype(dtype, copy=True)
         scaled *= dtype.type(self._scale)
-        scaled[~self._keep] = 0
+        scaled[~keep] = 0
         return scaled

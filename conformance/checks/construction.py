@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from .context import Context, describe_exception
 from . import check
+from .context import Context, describe_exception
 
 VALID_P = (
     {"id": "int0", "p": "0"},

@@ -164,7 +164,7 @@ class LayerHandle:
         except Exception as exc:  # noqa: BLE001 - reported as the clause's failure
             self.ctx.fail(f"{self.name}.{what} raised {describe_exception(exc)}")
 
-    def forward(self, x: np.ndarray, *args: Any, out: str = "out", shape_owner: bool = False, **kwargs: Any) -> Any:
+    def forward(self, x: np.ndarray, *args: bool, out: str = "out", shape_owner: bool = False, **kwargs: bool) -> Any:
         """Call forward; in training, an output that is not an array of x's shape blocks the check."""
         ctx = self.ctx
         call = ", ".join([ctx.name_of(x)] + [repr(a) for a in args] + [f"{k}={v!r}" for k, v in kwargs.items()])

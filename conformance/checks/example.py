@@ -6,10 +6,10 @@ import math
 
 import numpy as np
 
+from ..statistics import RARE
 from . import check
 from .assertions import assert_masked, assert_zero_or_scaled, plain
 from .context import Context
-from ..statistics import RARE
 
 TARGET = np.array([True, False, True, False])
 ATTEMPTS = math.ceil(math.log(RARE) / math.log(15 / 16))  # mask [1,0,1,0] has chance 1/16 per call

@@ -27,11 +27,12 @@ def training_flag(ctx: Context) -> None:
     x = ctx.array(ctx.positive_input((64, 64)))
     before = plain(x)
     assert_same_values(ctx, layer.forward(x, False), before, "forward(x, False)")
-    for args, kwargs, call in (
+    calls: tuple[tuple[tuple[bool, ...], dict[str, bool], str], ...] = (
         ((), {}, "forward(x)"),
         ((True,), {}, "forward(x, True)"),
         ((), {"training": True}, "forward(x, training=True)"),
-    ):
+    )
+    for args, kwargs, call in calls:
         out = plain(layer.forward(x, *args, **kwargs))
         if not (out == 0).any():
             ctx.fail(
