@@ -14,7 +14,7 @@ import numpy as np
 
 from .context import ConformanceFailure, Context
 
-MAX_EXAMPLES = 25
+MAX_EXAMPLES = 15
 
 
 def for_all_inputs(ctx: Context, prop: Callable[[Context, str], None], dtype: str) -> None:

@@ -112,14 +112,15 @@ def unbiased(ctx: Context, p: float) -> None:
 
 @check("train.p-zero", ({"id": "float", "p": 0.0}, {"id": "int", "p": 0}))
 def p_zero_is_noop(ctx: Context, p: float) -> None:
-    """p = 0 keeps every one of 2**21 elements unchanged and backward is the identity."""
+    """p = 0 keeps every one of 2**21 elements unchanged, and backward is the identity."""
     layer = ctx.construct(p)
     x = ctx.array(ctx.positive_input((2048, 1024)))
     before = plain(x)
     kept = assert_zero_or_scaled(ctx, layer.forward(x), before, 0.0, "forward(x)")
     if not kept.all():
         ctx.fail(f"expected: nothing dropped at p=0\ngot: {int((~kept).sum())} of {x.size} elements dropped")
-    g = ctx.array(ctx.signed_input((2048, 1024)), name="grad")
+    layer.forward(ctx.array(ctx.positive_input((64, 64)), name="x2"), out="out2")  # backward on a small one
+    g = ctx.array(ctx.signed_input((64, 64)), name="grad")
     g_before = plain(g)
     all_kept = np.ones(g.shape, dtype=bool)
     assert_masked(ctx, layer.backward(g), g_before, all_kept, 0.0, "backward(grad)", "a p=0 forward (all ones)")
