@@ -25,9 +25,10 @@ UNBIASED_P = (0.1, 0.2, 0.5, 0.8, 0.95)
 
 @dataclass(frozen=True)
 class BinomialDesign:
-    """The exact two-sided binomial test of the keep rate at one p."""
+    """An exact two-sided binomial test of a success rate (the keep rate 1-p, or a pair agreement rate)."""
 
-    p: float
+    rate: float
+    """The success probability of a correct layer."""
     n: int
     lower: int
     """Reject when K <= lower ..."""
@@ -36,11 +37,16 @@ class BinomialDesign:
     size: float
     """Exact false-failure probability for a correct layer (<= ALPHA)."""
     power: float
-    """Exact probability of failing a layer whose keep rate is off by DELTA (worse side)."""
+    """Exact probability of failing a layer whose rate is off by DELTA (worse side)."""
 
     @property
     def keep(self) -> float:
-        return 1.0 - self.p
+        return self.rate
+
+    def rejects(self, k: int) -> bool:
+        """scipy's exact binomial test, one-sided each way at ALPHA/2: the check's decision."""
+        less, greater = binomial_pvalues(k, self.n, self.rate)
+        return min(less, greater) <= ALPHA / 2
 
 
 def _critical(n: int, q: float, alpha: float) -> tuple[int, int]:
@@ -66,12 +72,15 @@ def _power(n: int, q: float, delta: float, lo: int, hi: int) -> float:
     return min(_reject_prob(n, alt, lo, hi) for alt in sides)
 
 
-@cache
-def design(p: float, alpha: float = ALPHA, delta: float = DELTA, power: float = POWER) -> BinomialDesign:
-    """Smallest n meeting ``alpha`` and ``power`` at drop probability ``p``, exactly."""
-    from scipy.stats import norm
+def design(p: float) -> BinomialDesign:
+    """The keep-rate test at drop probability ``p`` (``train.unbiased``)."""
+    return design_rate(1.0 - p)
 
-    q = 1.0 - p
+
+@cache
+def design_rate(q: float, alpha: float = ALPHA, delta: float = DELTA, power: float = POWER) -> BinomialDesign:
+    """Smallest n meeting ``alpha`` and ``power`` for success rate ``q``, exactly."""
+    from scipy.stats import norm
 
     def passes(n: int) -> bool:
         lo, hi = _critical(n, q, alpha)
@@ -94,7 +103,7 @@ def design(p: float, alpha: float = ALPHA, delta: float = DELTA, power: float = 
             failing = mid
     n = passing
     lo, hi = _critical(n, q, alpha)
-    return BinomialDesign(p, n, lo, hi, _reject_prob(n, q, lo, hi), _power(n, q, delta, lo, hi))
+    return BinomialDesign(q, n, lo, hi, _reject_prob(n, q, lo, hi), _power(n, q, delta, lo, hi))
 
 
 def binomial_pvalues(kept: int, n: int, keep: float) -> tuple[float, float]:

@@ -20,7 +20,7 @@ from .context import Blocked, ConformanceFailure, Context, describe_exception
 
 __all__ = ["Check", "Case", "Outcome", "check", "cases", "all_checks", "case_seed", "run_case", "run_all", "false_failure_bound"]
 
-CHECK_MODULES = ("construction", "inference", "training", "backward", "example")
+CHECK_MODULES = ("construction", "inference", "training", "independence", "backward", "example")
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,7 @@ import numpy as np
 from .. import statistics as st
 from . import check
 from .assertions import assert_masked, assert_zero_or_scaled, plain
-from .context import Context, LayerHandle
+from .context import Blocked, Context, LayerHandle
 
 REUSE_PARAMS = tuple({"p": p, "dtype": d} for p in st.UNBIASED_P for d in ("float64", "float32"))
 
@@ -117,3 +117,22 @@ def instance_isolation(ctx: Context, p: float) -> None:
                 f"positions; the mask is shared (class attribute or module global) and {other}'s "
                 "forward overwrote it"
             )
+
+
+@check("back.before-forward-error")
+def before_forward_error_is_real(ctx: Context) -> None:
+    """The guard is a real exception, not an assert that vanishes under python -O."""
+    layer = ctx.construct(0.5)
+    g = ctx.array(ctx.signed_input((3, 4)), name="grad")
+    ctx.record("dx = layer.backward(grad)  # must raise something other than AssertionError")
+    try:
+        layer.layer.backward(g)
+    except AssertionError as exc:
+        ctx.fail(
+            f"expected: an exception other than AssertionError (asserts vanish under python -O)\n"
+            f"got: AssertionError: {exc}; raise RuntimeError or ValueError instead"
+        )
+    except Exception:  # noqa: BLE001
+        return
+    else:
+        raise Blocked("back.before-forward", "backward before forward returned instead of raising")

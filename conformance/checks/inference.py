@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import numpy as np
+
+from .. import statistics as st
 from . import check
-from .assertions import assert_same_values, assert_unchanged, plain
+from .assertions import assert_array_of_shape, assert_same_values, assert_unchanged, plain
 from .context import Context
 
 IDENTITY_PARAMS = tuple({"p": p, "dtype": d} for p in (0.0, 0.5, 0.95) for d in ("float64", "float32", "float16"))
@@ -39,3 +42,52 @@ def training_flag(ctx: Context) -> None:
                 f"expected: {call} to train and drop about half of {x.size} elements at p=0.5 "
                 f"(keeping all has probability 2**-{x.size})\ngot: nothing dropped"
             )
+
+
+@check("infer.returns-input", tuple({"p": p} for p in (0.0, 0.5)))
+def inference_returns_input(ctx: Context, p: float) -> None:
+    """Inference costs nothing: forward(x, training=False) is x."""
+    layer = ctx.construct(p)
+    x = ctx.array(ctx.signed_input((4, 6)))
+    out = layer.forward(x, training=False)
+    if out is not x:
+        ctx.fail(f"expected: forward(x, training=False) is x (the same object)\ngot: a {type(out).__name__} copy")
+
+
+@check(
+    "lifecycle.inference",
+    tuple({"p": p} for p in (0.2, 0.5)),
+    chance=lambda p: (1 - p) ** (2 * st.size_for_distinct_masks(p)),
+)
+def inference_leaves_training_state(ctx: Context, p: float) -> None:
+    """After an inference call, backward is the identity or raises; training afterwards is unaffected."""
+    n = 2 * st.size_for_distinct_masks(p)
+    layer = ctx.construct(p)
+    x = ctx.array(ctx.positive_input((n,)))
+    layer.forward(x, out="out_train")
+    layer.forward(x, False, out="out_eval")
+    g = ctx.array(ctx.signed_input((n,), zeros=False), name="grad")
+    g_before = plain(g)
+    ctx.record("dx = layer.backward(grad)  # may raise; must not apply the training mask")
+    try:
+        dx = layer.layer.backward(g)
+    except Exception:  # noqa: BLE001 - raising is one of the two allowed behaviours
+        dx = None
+    if dx is not None:
+        got = assert_array_of_shape(ctx, dx, g.shape, "backward(grad) after an inference forward")
+        if not np.array_equal(got, g_before):
+            dropped = int((got == 0).sum())
+            ctx.fail(
+                "expected: backward after an inference forward returns grad unchanged, or raises\n"
+                f"got: a different gradient ({dropped} of {n} entries zeroed): a stale training mask was applied"
+            )
+    out = plain(layer.forward(x, out="out_again"))
+    if not (out == 0).any():
+        ctx.fail(
+            "expected: forward(x) after an inference call trains again (drops about "
+            f"{p * n:.0f} of {n} entries; none dropped has probability {(1 - p) ** n:.0e})\n"
+            "got: nothing dropped: the inference call switched the layer to inference for good"
+        )
+    mask = plain(layer.backward(ctx.array(f"np.ones({n})", name="ones"), out="m_scaled")) != 0
+    if not np.array_equal(mask, out != 0):
+        ctx.fail("expected: backward after the new training forward uses its mask\ngot: a different mask")
