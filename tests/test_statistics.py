@@ -68,10 +68,22 @@ def test_the_unbiased_check_catches_a_small_keep_rate_error():
     assert abs(fraction - (0.5 - 2 * st.DELTA)) < 0.002, outcome.message
 
 
-def test_rare_events_of_deterministic_checks_stay_below_1e_12():
-    for c in cases("spec"):
-        if c.clause != "train.unbiased":
-            assert c.chance() <= st.RARE, c.key
+def test_each_case_meets_its_false_failure_target():
+    for c in cases("strict"):
+        target = st.ALPHA if c.clause in ("train.unbiased", "train.independent") else st.RARE
+        assert c.chance() <= target, c.key
+
+
+def test_independence_figures_in_the_docs():
+    from dropout_conformance.checks.independence import agreement_rate, dispersion_design, dispersion_size
+
+    text = STATISTICS_MD.read_text()
+    for p in (0.2, 0.5, 0.8):
+        lo, hi, pi, k = dispersion_design(p)
+        assert f"| {p} | [{lo}, {hi}] | {pi:.3f} | {k} | {dispersion_size(p):.3e} |" in text
+    for p in (0.2, 0.5):
+        d = st.design_rate(agreement_rate(p))
+        assert f"| {p} | {d.rate:.3g} | {d.n:,} | {d.size:.3e} | {d.power:.6f} |" in text
 
 
 def test_docs_quote_the_computed_figures():
@@ -80,7 +92,7 @@ def test_docs_quote_the_computed_figures():
         d = st.design(p)
         row = f"| {p} | {d.keep:g} | {d.n:,} | {d.lower:,} | {d.upper:,} | {d.size:.3e} | {d.power:.6f} |"
         assert row in text, f"docs/statistics.md lacks the row: {row}"
-    for profile in ("core", "spec"):
+    for profile in ("core", "spec", "strict"):
         m = re.search(rf"`{profile}` profile: at most ([0-9.e-]+)", text)
         assert m, profile
         assert float(m.group(1)) == float(f"{false_failure_bound(profile):.3g}")
