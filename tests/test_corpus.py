@@ -6,8 +6,8 @@ import zlib
 
 import pytest
 
-from dropout_conformance.spec import CLAUSES
-from tests.corpus.loading import BUGGY, CORRECT, failed_clauses, load, run_member
+from dropout_conformance.spec import CLAUSES, clause
+from tests.corpus.loading import BUGGY, BUGGY_STRICT, CORRECT, failed_clauses, load, run_member
 
 CORRECT_SEEDS = (1, 2, 3)
 
@@ -27,10 +27,23 @@ def test_buggy_member_is_caught_by_its_clause(path):
     assert not extra, f"{path.stem} (seed {seed}) also failed {extra}: kit overreach, or ALSO_FAILS is missing them"
 
 
+@pytest.mark.parametrize("path", BUGGY_STRICT, ids=[p.stem for p in BUGGY_STRICT])
+def test_should_bug_passes_spec_and_is_caught_under_strict(path):
+    module, _ = load(path)
+    seed = _seed(path.stem)
+    failed = failed_clauses(run_member(path, seed, "strict"))
+    must_failed = {c for c in failed if clause(c).level == "MUST"}
+    assert not must_failed, f"{path.stem} (seed {seed}) fails MUST clauses {sorted(must_failed)}: it belongs in buggy/"
+    assert module.CAUGHT_BY in failed, f"{path.stem} (seed {seed}) not caught by {module.CAUGHT_BY}; failed: {sorted(failed)}"
+    extra = sorted(failed - {module.CAUGHT_BY, *getattr(module, "ALSO_FAILS", ())})
+    assert not extra, f"{path.stem} (seed {seed}) also failed {extra}: kit overreach, or ALSO_FAILS is missing them"
+
+
 @pytest.mark.parametrize("seed", CORRECT_SEEDS)
 @pytest.mark.parametrize("path", CORRECT, ids=[p.stem for p in CORRECT])
 def test_correct_member_passes(path, seed):
-    outcomes = run_member(path, seed)
+    """Every correct member passes `spec`; those that declare STRICT = True pass `strict` too."""
+    outcomes = run_member(path, seed, "strict" if getattr(load(path)[0], "STRICT", False) else "spec")
     bad = {k: o.message for k, o in outcomes.items() if o.status != "passed"}
     assert not bad, f"{path.stem} seed {seed}:\n" + "\n\n".join(bad.values())
 
@@ -40,7 +53,12 @@ def test_corpora_are_large_enough():
     assert len(CORRECT) >= 10, len(CORRECT)
 
 
-def test_every_must_clause_catches_a_buggy_member():
-    caught = {load(p)[0].CAUGHT_BY for p in BUGGY}
-    missing = [c.id for c in CLAUSES if c.level == "MUST" and c.id not in caught]
-    assert not missing, f"MUST clauses with no buggy member caught by them: {missing}"
+def test_every_clause_catches_a_buggy_member():
+    caught = {load(p)[0].CAUGHT_BY for p in BUGGY + BUGGY_STRICT}
+    missing = [c.id for c in CLAUSES if c.id not in caught]
+    assert not missing, f"clauses with no buggy member caught by them: {missing}"
+
+
+def test_buggy_members_name_the_right_level():
+    for path, level in [(p, "MUST") for p in BUGGY] + [(p, "SHOULD") for p in BUGGY_STRICT]:
+        assert clause(load(path)[0].CAUGHT_BY).level == level, path.stem

@@ -23,11 +23,13 @@ def worked_example(ctx: Context) -> None:
         ctx.restart()
         ctx.record("layer = impl(0.5)  # forward repeated until the mask is [1, 0, 1, 0]")
         x = ctx.array("np.array([1.0, 2.0, 3.0, 4.0])")
-        kept = assert_zero_or_scaled(ctx, layer.forward(x), plain(x), 0.5, "forward([1, 2, 3, 4])")
+        x_before = plain(x)
+        kept = assert_zero_or_scaled(ctx, layer.forward(x), x_before, 0.5, "forward([1, 2, 3, 4])")
         if (kept == TARGET).all():
             grad = ctx.array("np.array([0.1, 0.2, 0.3, 0.4])", name="grad")
+            grad_before = plain(grad)
             dx = layer.backward(grad)
-            assert_masked(ctx, dx, plain(grad), TARGET, 0.5, "backward([0.1, 0.2, 0.3, 0.4])", "forward, [1, 0, 1, 0]")
+            assert_masked(ctx, dx, grad_before, TARGET, 0.5, "backward([0.1, 0.2, 0.3, 0.4])", "forward, [1, 0, 1, 0]")
             return
     ctx.fail(
         f"expected: the mask [1, 0, 1, 0] within {ATTEMPTS} forward calls at p=0.5 (a correct "

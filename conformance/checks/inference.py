@@ -63,9 +63,9 @@ def inference_leaves_training_state(ctx: Context, p: float) -> None:
     """After an inference call, backward is the identity or raises; training afterwards is unaffected."""
     n = 2 * st.size_for_distinct_masks(p)
     layer = ctx.construct(p)
-    x = ctx.array(ctx.positive_input((n,)))
-    layer.forward(x, out="out_train")
-    layer.forward(x, False, out="out_eval")
+    expr = ctx.positive_input((n,))
+    layer.forward(ctx.array(expr), out="out_train")
+    layer.forward(ctx.array(expr, name="x_eval"), False, out="out_eval")
     g = ctx.array(ctx.signed_input((n,), zeros=False), name="grad")
     g_before = plain(g)
     ctx.record("dx = layer.backward(grad)  # may raise; must not apply the training mask")
@@ -81,7 +81,7 @@ def inference_leaves_training_state(ctx: Context, p: float) -> None:
                 "expected: backward after an inference forward returns grad unchanged, or raises\n"
                 f"got: a different gradient ({dropped} of {n} entries zeroed): a stale training mask was applied"
             )
-    out = plain(layer.forward(x, out="out_again"))
+    out = plain(layer.forward(ctx.array(expr, name="x_again"), out="out_again"))
     if not (out == 0).any():
         ctx.fail(
             "expected: forward(x) after an inference call trains again (drops about "

@@ -46,9 +46,9 @@ def fresh_mask(ctx: Context, p: float) -> None:
     """Two training calls on the same x drop different positions."""
     n = st.size_for_distinct_masks(p)
     layer = ctx.construct(p)
-    x = ctx.array(ctx.positive_input((n,)))
-    first = plain(layer.forward(x)) != 0
-    second = plain(layer.forward(x, out="out2")) != 0
+    expr = ctx.positive_input((n,))
+    first = plain(layer.forward(ctx.array(expr))) != 0
+    second = plain(layer.forward(ctx.array(expr, name="x2"), out="out2")) != 0
     if (first == second).all():
         ctx.fail(
             f"expected: a new mask on every training call (two correct masks of {n} entries "
@@ -176,4 +176,5 @@ def edge_shapes(ctx: Context, p: float, expr: str) -> None:
     x_before = plain(x)
     kept = assert_zero_or_scaled(ctx, layer.forward(x, shape_owner=True), x_before, p, "forward(x)")
     g = ctx.array(f"{expr} * -0.5", name="grad")
-    assert_masked(ctx, layer.backward(g), plain(g), kept, p, "backward(grad)", "the forward on this input")
+    g_before = plain(g)
+    assert_masked(ctx, layer.backward(g), g_before, kept, p, "backward(grad)", "the forward on this input")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 from types import ModuleType
 
@@ -10,22 +11,19 @@ from dropout_conformance.resolve import resolve
 
 HERE = Path(__file__).parent
 BUGGY = sorted((HERE / "buggy").glob("*.py"))
+BUGGY_STRICT = sorted((HERE / "buggy_strict").glob("*.py"))
 CORRECT = sorted((HERE / "correct").glob("*.py"))
 
 
 def load(path: Path) -> tuple[ModuleType, str]:
-    """The member's module and its ``--dropout-impl`` value."""
-    import sys
-
-    text = path.read_text()
+    """The member's module and its ``--dropout-impl`` value (``IMPL_ATTR = "name"`` names a factory)."""
     attr = "DropoutLayer"
-    for line in text.splitlines():
+    for line in path.read_text().splitlines():
         if line.startswith("IMPL_ATTR"):
             attr = line.split("=", 1)[1].strip().strip("\"'")
     value = f"{path}:{attr}"
     (impl,) = resolve(value)
-    module = sys.modules[impl.factory.__module__] if hasattr(impl.factory, "__module__") else None
-    return module, value
+    return sys.modules[impl.factory.__module__], value  # type: ignore[union-attr]
 
 
 def run_member(path: Path, seed: int, profile: str = "spec") -> dict[str, Outcome]:

@@ -1,0 +1,24 @@
+"""Masks queued per forward and backward reads self.masks[0]: the first forward's mask, not the latest."""
+
+CAUGHT_BY = "back.mask-reuse"
+ALSO_FAILS = ("example.statement",)  # the layer's first mask is [1, 0, 1, 0] only 1 time in 16
+
+import numpy as np
+
+
+class DropoutLayer:
+    def __init__(self, p):
+        if not 0 <= p < 1:
+            raise ValueError(p)
+        self.p = p
+        self.masks = []
+
+    def forward(self, x, training=True):
+        if not training:
+            return x
+        mask = np.random.rand(*x.shape) >= self.p
+        self.masks.append(mask)
+        return x * mask / (1 - self.p)
+
+    def backward(self, grad):
+        return grad * self.masks[0] / (1 - self.p)

@@ -1,0 +1,25 @@
+"""np.random.rand(*x.shape) returns a Python float for 0-d x, and the float has no .astype (anchors bug 30)."""
+
+CAUGHT_BY = "shape.edge-cases"
+
+import numpy as np
+
+
+class DropoutLayer:
+    def __init__(self, p):
+        if not (0 <= p < 1):
+            raise ValueError(f"p must be in [0, 1), got {p}")
+        self.p = float(p)
+        self.mask = None
+
+    def forward(self, x, training=True):
+        if not training:
+            self.mask = None
+            return x
+        self.mask = (np.random.rand(*x.shape) >= self.p).astype(x.dtype)
+        return x * self.mask / (1 - self.p)
+
+    def backward(self, grad):
+        if self.mask is None:
+            raise RuntimeError("forward first")
+        return grad * self.mask / (1 - self.p)

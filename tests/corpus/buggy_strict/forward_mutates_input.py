@@ -1,0 +1,27 @@
+"""Training forward scales x in place and returns it (anchors bug 15)."""
+
+CAUGHT_BY = "no-mutation"
+
+import numpy as np
+
+
+class DropoutLayer:
+    def __init__(self, p):
+        if not (0 <= p < 1):
+            raise ValueError(f"p must be in [0, 1), got {p}")
+        self.p = float(p)
+        self.mask = None
+
+    def forward(self, x, training=True):
+        if not training:
+            self.mask = None
+            return x
+        self.mask = np.random.rand(*x.shape) >= self.p
+        x *= self.mask
+        x /= 1 - self.p
+        return x
+
+    def backward(self, grad):
+        if self.mask is None:
+            raise RuntimeError("forward first")
+        return grad * self.mask / (1 - self.p)

@@ -1,0 +1,24 @@
+"""After an inference forward, backward still applies the last training mask (anchors bug 16)."""
+
+CAUGHT_BY = "lifecycle.inference"
+
+import numpy as np
+
+
+class DropoutLayer:
+    def __init__(self, p):
+        if not (0 <= p < 1):
+            raise ValueError(f"p must be in [0, 1), got {p}")
+        self.p = float(p)
+        self.mask = None
+
+    def forward(self, x, training=True):
+        if not training:
+            return x  # the training mask stays, and backward will apply it
+        self.mask = np.random.rand(*x.shape) >= self.p
+        return x * self.mask / (1 - self.p)
+
+    def backward(self, grad):
+        if self.mask is None:
+            raise RuntimeError("forward first")
+        return grad * self.mask / (1 - self.p)

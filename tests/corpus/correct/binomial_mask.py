@@ -1,0 +1,24 @@
+"""Samples the mask as Bernoulli(1 - p) draws with np.random.binomial(1, 1 - p, size) from the
+global legacy generator, stored as a uint8 0/1 array (so float16/32 inputs keep their dtype)."""
+
+import numpy as np
+
+
+class DropoutLayer:
+    def __init__(self, p):
+        if np.isnan(p) or p < 0 or p >= 1:
+            raise ValueError("p must satisfy 0 <= p < 1")
+        self.p = p
+        self.keep_prob = 1.0 - p
+        self.mask = None
+
+    def forward(self, x, training=True):
+        if not training:
+            return x
+        self.mask = np.random.binomial(1, self.keep_prob, size=x.shape).astype(np.uint8)
+        return x * self.mask * (1.0 / self.keep_prob)
+
+    def backward(self, grad):
+        if self.mask is None:
+            raise ValueError("forward must be called before backward")
+        return grad * self.mask * (1.0 / self.keep_prob)
