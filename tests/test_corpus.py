@@ -51,6 +51,7 @@ def test_correct_member_passes(path, seed):
 def test_corpora_are_large_enough():
     assert len(BUGGY) >= 40, len(BUGGY)
     assert len(CORRECT) >= 10, len(CORRECT)
+    assert sum(bool(getattr(load(p)[0], "STRICT", False)) for p in CORRECT) >= 5
 
 
 def test_every_clause_catches_a_buggy_member():

@@ -1,6 +1,8 @@
 """Samples the mask as Bernoulli(1 - p) draws with np.random.binomial(1, 1 - p, size) from the
 global legacy generator, stored as a uint8 0/1 array (so float16/32 inputs keep their dtype)."""
 
+STRICT = True  # claims the SHOULD clauses too
+
 import numpy as np
 
 
@@ -14,6 +16,7 @@ class DropoutLayer:
 
     def forward(self, x, training=True):
         if not training:
+            self.mask = None  # backward after inference then raises instead of reusing a stale mask
             return x
         self.mask = np.random.binomial(1, self.keep_prob, size=x.shape).astype(np.uint8)
         return x * self.mask * (1.0 / self.keep_prob)

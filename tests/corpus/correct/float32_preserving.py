@@ -2,6 +2,8 @@
 and cast to the input dtype (dtype.type(scale)), the product is formed in that dtype and the
 boolean mask is multiplied in place. Uses a per-instance legacy np.random.RandomState."""
 
+STRICT = True  # claims the SHOULD clauses too
+
 import math
 
 import numpy as np
@@ -28,6 +30,7 @@ class DropoutLayer:
 
     def forward(self, x, training=True):
         if not training:
+            self._keep = None  # backward after inference then raises instead of reusing a stale mask
             return x
         self._keep = self._rs.random_sample(np.shape(x)) >= self.p
         return self._apply(x)

@@ -2,6 +2,8 @@
 uniforms with rng.uniform and keeps an element when u < 1 - p (rather than u >= p); the
 validation goes through math.isfinite."""
 
+STRICT = True  # claims the SHOULD clauses too
+
 import math
 
 import numpy as np
@@ -18,6 +20,7 @@ class DropoutLayer:
 
     def forward(self, x, training=True):
         if not training:
+            self.keep = None  # backward after inference then raises instead of reusing a stale mask
             return x
         self.keep = self.rng.uniform(0.0, 1.0, size=np.shape(x)) < self.q
         return x * self.keep / self.q

@@ -2,6 +2,8 @@
 unpacks it with np.unpackbits(count=...) in backward; the scale is applied with np.multiply
 on the unpacked boolean mask. Uses a per-instance default_rng."""
 
+STRICT = True  # claims the SHOULD clauses too
+
 import math
 
 import numpy as np
@@ -24,6 +26,7 @@ class DropoutLayer:
 
     def forward(self, x, training=True):
         if not training:
+            self._bits = None  # backward after inference then raises instead of reusing a stale mask
             return x
         x = np.asarray(x)
         keep = self._rng.random(x.shape) >= self.p

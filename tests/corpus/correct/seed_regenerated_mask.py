@@ -2,6 +2,8 @@
 random.Random), keeps only that seed and the shape, and both forward and backward rebuild the
 identical mask from np.random.default_rng(seed). Memory-cheap, as in activation recomputation."""
 
+STRICT = True  # claims the SHOULD clauses too
+
 import math
 import random
 
@@ -26,6 +28,7 @@ class DropoutLayer:
 
     def forward(self, x, training=True):
         if not training:
+            self._seed = None  # backward after inference then raises instead of reusing a stale mask
             return x
         self._seed = self._seeder.getrandbits(64)
         self._shape = np.shape(x)
