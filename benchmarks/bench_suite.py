@@ -5,7 +5,7 @@
 Every figure is the median of --repeat runs of a fresh process, in an empty temporary folder:
 - bare:     python -c "import numpy, scipy.stats, hypothesis, pytest"  (the floor any suite pays)
 - suite:    pytest --dropout-impl=IMPL --dropout-no-baseline  (default `spec` profile)
-- dormant:  pytest on one trivial test with the plugin installed, vs. with -p no:dropout_conformance
+- dormant:  pytest on one trivial test with the plugin installed, vs. with -p no:dropout_conformance.plugin
 - modules:  whether a dormant run imported numpy, scipy, hypothesis or the checks
 """
 
@@ -47,14 +47,14 @@ def main() -> None:
         pytest = [PY, "-m", "pytest", "-q", "-p", "no:cacheprovider"]
         suite = median_of([*pytest, f"--dropout-impl={args.impl}", "--dropout-no-baseline"], tmp, args.repeat)
         with_plugin = median_of([*pytest, "test_trivial.py"], tmp, args.repeat)
-        without = median_of([*pytest, "-p", "no:dropout_conformance", "test_trivial.py"], tmp, args.repeat)
+        without = median_of([*pytest, "-p", "no:dropout_conformance.plugin", "test_trivial.py"], tmp, args.repeat)
         run = subprocess.run([*pytest, "-s", "test_trivial.py"], cwd=tmp, capture_output=True, text=True, check=False)
         heavy = next((line for line in run.stdout.splitlines() if line.startswith("HEAVY")), "HEAVY ?")
     print(f"python {sys.version.split()[0]}, median of {args.repeat} fresh processes")
     print(f"| bare `import numpy, scipy.stats, hypothesis, pytest` | {bare:.2f} s |")
     print(f"| `pytest --dropout-impl={args.impl} --dropout-no-baseline` (spec profile) | {suite:.2f} s ({suite / bare:.2f}x bare) |")
     print(f"| trivial pytest run, plugin installed but dormant | {with_plugin:.3f} s |")
-    print(f"| trivial pytest run, `-p no:dropout_conformance` | {without:.3f} s |")
+    print(f"| trivial pytest run, `-p no:dropout_conformance.plugin` | {without:.3f} s |")
     print(f"| dormant plugin's cost | {(with_plugin - without) * 1000:+.0f} ms; heavy modules imported: {heavy[6:]} |")
 
 

@@ -40,6 +40,8 @@ class Implementation:
     error: str | None = None
     """Set instead of ``factory`` for a broken entry point selected through ``all``."""
     baseline: bool = False
+    registered: bool = False
+    """Found through the entry point group (so it may ship a manifest the same way)."""
 
     def __call__(self, p: Any) -> Any:
         if self.factory is None:
@@ -115,8 +117,8 @@ def _from_entry_point(name: str, group: list[EntryPoint], *, broken_ok: bool) ->
             message = f"loading {group[0].value} failed: {type(exc).__name__}: {exc}"
         if not broken_ok:
             raise ImplementationError(f"registered implementation {name!r}: {message}") from None
-        return Implementation(name, name, label, error=message)
-    return Implementation(name, name, label, factory=factory)
+        return Implementation(name, name, label, error=message, registered=True)
+    return Implementation(name, name, label, factory=factory, registered=True)
 
 
 def _from_target(value: str) -> Implementation:

@@ -16,7 +16,7 @@ def cell(counts: dict[str, int]) -> str:
         return "-"
     if counts.get("passed", 0) == total:
         return f"pass {total}"
-    order = ("failed", "blocked", "skipped", "passed")
+    order = ("failed", "blocked", "xfailed", "skipped", "passed")
     return ", ".join(f"{counts[s]} {'FAIL' if s == 'failed' else s}" for s in order if counts.get(s))
 
 
@@ -25,6 +25,9 @@ def render(tr: Any, run: DropoutRun) -> None:
 
     names = [i.name for i in run.implementations]
     expected = len(cases(run.profile)) * len(names)
+    if not run.tally:
+        tr.write_line(f"dropout-conformance: no conformance case ran (the suite was not collected, or all {expected} were deselected)")
+        return
     tr.write_sep("=", f"dropout-conformance: profile {run.profile}, seed {run.seed}")
     rows = [("clause", "level", *names)]
     for c in CLAUSES:
@@ -48,6 +51,10 @@ def render(tr: Any, run: DropoutRun) -> None:
         + (f" ({expected - ran} deselected or not reached)" if ran < expected else "")
         + (f"; {len(left_out)} clauses are outside profile {run.profile!r}: {', '.join(left_out)}" if left_out else "")
     )
+    if run.expected_failures:
+        tr.write_line(f"{len(run.expected_failures)} expected failures (from manifests):")
+        for test_id, reason in sorted(run.expected_failures):
+            tr.write_line(f"  XFAIL {test_id}: {reason}")
     base: dict[str, int] = run.tally.get(("__baseline__", ""), {})
     if base.get("failed") or base.get("blocked"):
         tr.write_line(

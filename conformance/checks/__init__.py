@@ -43,10 +43,20 @@ class Case:
     check: Check
     params: dict[str, Any] = field(hash=False)
     key: str
+    variant: str = ""
+    """The parameter set's explicit ``id`` (e.g. ``float1``, ``rank3``), if it has one."""
 
     @property
     def clause(self) -> str:
         return self.check.clause
+
+    @property
+    def statistical(self) -> bool:
+        """True when a correct layer can fail it by chance at a rate above RARE: its verdict on a
+        layer deviating by less than the detection threshold may differ from seed to seed."""
+        from ..statistics import RARE
+
+        return self.chance() > RARE
 
     def chance(self) -> float:
         """False-failure probability of this case on a correct layer (0 for exact checks)."""
@@ -106,7 +116,7 @@ def cases(profile: str = "spec") -> list[Case]:
             continue
         for params in chk.params:
             key = "-".join([chk.clause, *_labels(params)])
-            out.append(Case(chk, {k: v for k, v in params.items() if k != "id"}, key))
+            out.append(Case(chk, {k: v for k, v in params.items() if k != "id"}, key, str(params.get("id", ""))))
     keys = [c.key for c in out]
     if len(set(keys)) != len(keys):
         raise RuntimeError(f"duplicate case keys in profile {profile}: {sorted(k for k in keys if keys.count(k) > 1)}")

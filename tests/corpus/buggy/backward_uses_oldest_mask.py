@@ -1,7 +1,10 @@
 """Masks queued per forward and backward reads self.masks[0]: the first forward's mask, not the latest."""
 
 CAUGHT_BY = "back.mask-reuse"
-ALSO_FAILS = ("example.statement",)  # the layer's first mask is [1, 0, 1, 0] only 1 time in 16
+ALSO_FAILS = (
+    "example.statement",  # the layer's first mask is [1, 0, 1, 0] only 1 time in 16
+    "train.p-zero",  # backward after a second, smaller forward uses the first forward's mask (wrong shape)
+)
 
 import numpy as np
 
