@@ -52,7 +52,8 @@ def main() -> None:
         heavy = next((line for line in run.stdout.splitlines() if line.startswith("HEAVY")), "HEAVY ?")
     print(f"python {sys.version.split()[0]}, median of {args.repeat} fresh processes")
     print(f"| bare `import numpy, scipy.stats, hypothesis, pytest` | {bare:.2f} s |")
-    print(f"| `pytest --dropout-impl={args.impl} --dropout-no-baseline` (spec profile) | {suite:.2f} s ({suite / bare:.2f}x bare) |")
+    ratio = suite / bare
+    print(f"| `pytest --dropout-impl={args.impl} --dropout-no-baseline` (spec profile) | {suite:.2f} s ({ratio:.2f}x bare) |")
     print(f"| trivial pytest run, plugin installed but dormant | {with_plugin:.3f} s |")
     print(f"| trivial pytest run, `-p no:dropout_conformance.plugin` | {without:.3f} s |")
     print(f"| dormant plugin's cost | {(with_plugin - without) * 1000:+.0f} ms; heavy modules imported: {heavy[6:]} |")

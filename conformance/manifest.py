@@ -151,7 +151,8 @@ def check_coverage(entries: list[Entry], impl_names: list[str], all_cases: list[
     for entry in entries:
         names = [entry.impl] if entry.impl else impl_names
         if entry.impl and entry.impl not in impl_names:
-            raise ManifestError(f"{entry.source}: implementation {entry.impl!r} is not selected (selected: {', '.join(impl_names)})")
+            selected = ", ".join(impl_names) or "none"
+            raise ManifestError(f"{entry.source}: implementation {entry.impl!r} is not selected (selected: {selected})")
         if not any(entry.matches(n, c) for n in names for c in all_cases):
             raise ManifestError(f"{entry.source} ({entry.describe()}) matches no check; fix or remove it")
 

@@ -26,7 +26,9 @@ def render(tr: Any, run: DropoutRun) -> None:
     names = [i.name for i in run.implementations]
     expected = len(cases(run.profile)) * len(names)
     if not run.tally:
-        tr.write_line(f"dropout-conformance: no conformance case ran (the suite was not collected, or all {expected} were deselected)")
+        tr.write_line(
+            f"dropout-conformance: no conformance case ran (the suite was not collected, or all {expected} were deselected)"
+        )
         return
     tr.write_sep("=", f"dropout-conformance: profile {run.profile}, seed {run.seed}")
     rows = [("clause", "level", *names)]
