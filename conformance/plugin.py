@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import secrets
 import shlex
-from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -59,6 +58,18 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         "('remove this entry'); an entry matching no check is an error. See docs/manifests.md.",
     )
     group.addoption(
+        "--dropout-report",
+        default=None,
+        metavar="PATH.json",
+        help="write a JSON report (schema: dropout_conformance/schemas/report.schema.json) of every case.",
+    )
+    group.addoption(
+        "--dropout-report-md",
+        default=None,
+        metavar="PATH.md",
+        help="write the clause-by-implementation table as Markdown (for a README or a CI job summary).",
+    )
+    group.addoption(
         "--dropout-no-baseline",
         action="store_true",
         default=False,
@@ -79,6 +90,13 @@ class SuiteCase:
         return f"{self.impl.name}-{self.case.key}"
 
     @property
+    def rerun(self) -> str:
+        """The command that reruns exactly this case."""
+        args = ["pytest", f"--dropout-impl={self.impl.value}", f"--dropout-seed={self.run.seed}"]
+        args += [f"--dropout-profile={self.run.profile}", *(f"--dropout-xfails={f}" for f in self.run.xfail_files)]
+        return shlex.join([*args, "-k", self.test_id])
+
+    @property
     def xfail_entry(self) -> Any:
         from .manifest import find
 
@@ -92,11 +110,7 @@ class SuiteCase:
         if self.impl.factory is None:
             pytest.fail(f"[{self.case.clause}] {self.impl.name} could not be loaded: {self.impl.error}", pytrace=False)
         seed = case_seed(self.run.seed, self.case)
-        rerun = shlex.join(
-            ["pytest", f"--dropout-impl={self.impl.value}", f"--dropout-seed={self.run.seed}",
-             f"--dropout-profile={self.run.profile}", "-k", self.test_id]
-        )
-        outcome = run_case(self.case, self.impl.factory, seed, impl_value=self.impl.value, rerun_command=rerun)
+        outcome = run_case(self.case, self.impl.factory, seed, impl_value=self.impl.value, rerun_command=self.rerun)
         entry = self.xfail_entry
         if outcome.status == "blocked":
             pytest.skip(outcome.message)
@@ -119,6 +133,48 @@ class SuiteCase:
 
 
 @dataclass
+class CaseResult:
+    """What happened to one (implementation, case) test, rebuilt from its pytest report."""
+
+    test_id: str
+    impl: str
+    baseline: bool
+    clause: str
+    level: str
+    case: str
+    status: str  # passed | failed | expected failure | unexpected pass | blocked | skipped
+    message: str
+    reproducer: str
+
+    @classmethod
+    def from_report(cls, report: pytest.TestReport, props: dict[str, Any]) -> CaseResult:
+        message = ""
+        if hasattr(report, "wasxfail"):
+            status, message = "expected failure", str(report.wasxfail)
+        elif report.skipped:
+            longrepr = report.longrepr
+            message = str(longrepr[2]) if isinstance(longrepr, tuple) else str(longrepr)
+            message = message.removeprefix("Skipped: ")
+            status = "blocked" if message.startswith("blocked by") else "skipped"
+        elif report.failed:
+            message = str(report.longrepr)
+            status = "unexpected pass" if "] unexpected pass:" in message.split("\n", 1)[0] else "failed"
+        else:
+            status = "passed"
+        return cls(
+            test_id=f"{props['dropout_impl']}-{props['dropout_case']}",
+            impl=str(props["dropout_impl"]),
+            baseline=bool(props["dropout_baseline"]),
+            clause=str(props["dropout_clause"]),
+            level=str(props["dropout_level"]),
+            case=str(props["dropout_case"]),
+            status=status,
+            message=message,
+            reproducer=str(props["dropout_rerun"]),
+        )
+
+
+@dataclass
 class DropoutRun:
     """The state of one conformance run, kept in the pytest config's stash."""
 
@@ -126,8 +182,9 @@ class DropoutRun:
     seed: int
     profile: str
     xfails: list[Any] = field(default_factory=list)  # manifest.Entry, for non-baseline implementations
-    tally: dict[tuple[str, str], Counter[str]] = field(default_factory=lambda: defaultdict(Counter))
-    expected_failures: list[tuple[str, str]] = field(default_factory=list)  # (test id, reason)
+    xfail_files: list[str] = field(default_factory=list)
+    results: list[CaseResult] = field(default_factory=list)
+    report_paths: tuple[str | None, str | None] = (None, None)
 
     def suite_cases(self) -> list[SuiteCase]:
         from .checks import cases
@@ -173,7 +230,9 @@ class DropoutRun:
                     ("dropout_baseline", sc.impl.baseline),
                     ("dropout_clause", c.id),
                     ("dropout_level", c.level),
+                    ("dropout_case", sc.case.key),
                     ("dropout_seed", self.seed),
+                    ("dropout_rerun", sc.rerun),
                 ]
 
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
@@ -181,16 +240,15 @@ class DropoutRun:
         if "dropout_clause" not in props:
             return
         if report.when == "call" or (report.when == "setup" and not report.passed):
-            status: str = report.outcome
-            if hasattr(report, "wasxfail"):
-                status = "xfailed"
-                self.expected_failures.append((report.nodeid.rpartition("[")[2].rstrip("]"), report.wasxfail))
-            elif report.skipped:
-                status = "blocked" if "blocked by" in str(report.longrepr) else "skipped"
-            key = (str(props["dropout_impl"]), str(props["dropout_clause"]))
-            self.tally[key][status] += 1
-            if props.get("dropout_baseline"):
-                self.tally[("__baseline__", "")][status] += 1
+            self.results.append(CaseResult.from_report(report, props))
+
+    def pytest_sessionfinish(self, session: pytest.Session) -> None:
+        config = session.config
+        if hasattr(config, "workerinput"):
+            return  # under xdist the controller, which saw every worker's reports, writes the reports
+        from .report import write_reports
+
+        write_reports(self, config)
 
     def pytest_terminal_summary(self, terminalreporter: Any) -> None:
         from .summary import render
@@ -267,7 +325,9 @@ def pytest_configure(config: pytest.Config) -> None:
     if not values:
         return
     run = DropoutRun(_select(values, not config.getoption("dropout_no_baseline")), seed, profile)
-    run.xfails = _load_manifests(config.getoption("dropout_xfails"), run.implementations)
+    run.xfail_files = config.getoption("dropout_xfails")
+    run.xfails = _load_manifests(run.xfail_files, run.implementations)
+    run.report_paths = (config.getoption("dropout_report"), config.getoption("dropout_report_md"))
     config.stash[RUN_KEY] = run
     config.pluginmanager.register(run, "dropout-conformance-run")
     if config.args_source != pytest.Config.ArgsSource.ARGS:
