@@ -6,7 +6,7 @@ from collections import Counter
 from typing import TYPE_CHECKING, Any
 
 from .report import table
-from .spec import CLAUSES, in_profile
+from .spec import CLAUSES, clause, in_profile
 
 if TYPE_CHECKING:
     from .plugin import DropoutRun
@@ -25,25 +25,26 @@ def render(tr: Any, run: DropoutRun) -> None:
     tr.write_sep("=", f"dropout-conformance: profile {run.profile}, seed {run.seed}")
     rows = table(run)
     widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
-    for r in rows:
-        tr.write_line("  ".join(v.ljust(w) for v, w in zip(r, widths, strict=True)).rstrip())
+    for row in rows:
+        tr.write_line("  ".join(v.ljust(w) for v, w in zip(row, widths, strict=True)).rstrip())
     for n in names:
         totals = Counter(r.status for r in run.results if r.impl == n)
         tr.write_line(f"{n}: " + (", ".join(f"{k} {s}" for s, k in sorted(totals.items())) or "nothing ran"))
     ran = len(run.results)
-    left_out = [c for c in CLAUSES if not in_profile(c, run.profile)]
-    should = sum(c.level == "SHOULD" for c in left_out)
+    left_out = [c.id for c in CLAUSES if not in_profile(c, run.profile)]
+    not_run = [c for c in cases("strict") if c.clause in left_out and clause(c.clause).level == "SHOULD"]
     tr.write_line(
         f"{ran} of {expected} conformance cases ran"
         + (f" ({expected - ran} deselected or not reached)" if ran < expected else "")
-        + (f"; {len(left_out)} clauses are outside profile {run.profile!r}" if left_out else "")
-        + (f", {should} of them SHOULD clauses (run them with --dropout-profile=strict)" if should else "")
+        + (f"; {len(left_out)} clauses are outside profile {run.profile!r}: {', '.join(left_out)}" if left_out else "")
     )
+    if not_run:
+        tr.write_line(f"{len(not_run)} SHOULD cases per implementation were not run (--dropout-profile=strict runs them)")
     xfails = [r for r in run.results if r.status == "expected failure"]
     if xfails:
         tr.write_line(f"{len(xfails)} expected failures (from manifests):")
-        for r in sorted(xfails, key=lambda r: r.test_id):
-            tr.write_line(f"  XFAIL {r.test_id}: {r.message}")
+        for result in sorted(xfails, key=lambda x: x.test_id):
+            tr.write_line(f"  XFAIL {result.test_id}: {result.message}")
     if any(r.baseline and r.status in ("failed", "blocked") for r in run.results):
         tr.write_line(
             "THE BASELINE FAILED: the bundled reference did not pass, so the kit or its environment "

@@ -2,7 +2,7 @@
 
 CAUGHT_BY = "back.mask-reuse"
 ALSO_FAILS = (
-    "example.statement",  # the layer's first mask is [1, 0, 1, 0] only 1 time in 16
+    "example.statement",  # unless the layer's first mask happens to be [1, 0, 1, 0] (1 in 16)
     "train.p-zero",  # backward after a second, smaller forward uses the first forward's mask (wrong shape)
 )
 

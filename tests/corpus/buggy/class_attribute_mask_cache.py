@@ -1,6 +1,7 @@
 """Mutable class attribute `cache = {}` holds the mask, so every instance shares it (anchors bug 18)."""
 
 CAUGHT_BY = "back.instance-isolation"
+ALSO_FAILS = ("back.before-forward",)  # a never-forwarded layer returns another layer's gradient when its mask shape fits
 
 import numpy as np
 

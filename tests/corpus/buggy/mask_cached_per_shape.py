@@ -2,8 +2,8 @@
 
 CAUGHT_BY = "train.fresh-mask"
 ALSO_FAILS = (
-    "example.statement",  # the one cached mask is [1, 0, 1, 0] only 1 time in 16
-    "train.unbiased",  # sometimes: 7 of its 8 calls share one mask, so the kept count is far from binomial
+    "example.statement",  # unless the one cached mask happens to be [1, 0, 1, 0] (1 in 16)
+    "train.unbiased",  # about 1 run in 10: 7 of its 8 calls share one mask, so the kept count is far from binomial
 )
 
 import numpy as np
