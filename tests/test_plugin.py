@@ -13,7 +13,6 @@ from __future__ import annotations
 import importlib.util
 import re
 import shlex
-import textwrap
 from pathlib import Path
 
 import pytest
@@ -21,9 +20,8 @@ import pytest
 from dropout_conformance import SPEC_VERSION, __version__
 from dropout_conformance.checks import case_seed, cases  # numpy: import before any pytester snapshot
 from dropout_conformance.spec import CLAUSES
+from tests.helpers import PLUGIN, TIMEOUT, run, write
 
-PLUGIN = ("-p", "dropout_conformance.plugin")
-TIMEOUT = 120
 PUBLISHED = {"init.invalid-p", "infer.identity", "train.values", "train.unbiased", "train.p-zero", "back.mask-reuse"}
 MUST = {c.id for c in CLAUSES if c.level == "MUST"}
 HEADER = re.compile(
@@ -135,24 +133,6 @@ class DropoutLayer:
 
 
 # ---------------------------------------------------------------------------------------- helpers
-@pytest.fixture
-def pt(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> pytest.Pytester:
-    """pytester with entry-point autoloading off: only ``-p dropout_conformance.plugin`` loads the plugin."""
-    monkeypatch.setenv("PYTEST_DISABLE_PLUGIN_AUTOLOAD", "1")
-    return pytester
-
-
-def run(pytester: pytest.Pytester, *args: str) -> pytest.RunResult:
-    return pytester.runpytest_subprocess(*PLUGIN, *args, timeout=TIMEOUT)
-
-
-def write(pytester: pytest.Pytester, relpath: str, source: str) -> Path:
-    path = pytester.path / relpath
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(textwrap.dedent(source))
-    return path
-
-
 # Computed at import: pytester restores sys.modules after each test, and re-importing the check
 # modules (or numpy) later in this process would register every check twice.
 CASES = {profile: {c.key: c for c in cases(profile)} for profile in ("core", "spec")}
