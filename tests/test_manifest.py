@@ -115,7 +115,8 @@ def test_entries_narrow_by_p_dtype_and_implementation():
 def test_a_registered_implementation_ships_its_manifest(pt, monkeypatch):
     """A third-party distribution declares its manifest beside its entry point."""
     site = pt.path / "site"
-    write(pt, "site/acceptsone/__init__.py", ACCEPTS_ONE + "\nfrom pathlib import Path\nMANIFEST = Path(__file__).with_name('xfails.toml')\n")
+    manifest_attr = "\nfrom pathlib import Path\nMANIFEST = Path(__file__).with_name('xfails.toml')\n"
+    write(pt, "site/acceptsone/__init__.py", ACCEPTS_ONE + manifest_attr)
     write(pt, "site/acceptsone/xfails.toml", one_p_entries(P_ONE_OR_NAN))
     write(pt, "site/acceptsone-1.0.dist-info/METADATA", "Metadata-Version: 2.1\nName: acceptsone\nVersion: 1.0\n")
     write(

@@ -27,7 +27,8 @@ def validated(path) -> dict:
 def impls(pt):
     write(pt, "accepts_one.py", ACCEPTS_ONE)
     write(pt, "listy.py", LISTY)
-    write(pt, "xfails.toml", '[[xfail]]\nclause = "init.invalid-p"\nvariant = "float1"\nreason = "accepts 1"\nimpl = "accepts_one.py:DropoutLayer"\n')
+    entry = '[[xfail]]\nclause = "init.invalid-p"\nvariant = "float1"\nreason = "accepts 1"\n'
+    write(pt, "xfails.toml", entry + 'impl = "accepts_one.py:DropoutLayer"\n')
     return pt
 
 
