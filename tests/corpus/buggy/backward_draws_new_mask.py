@@ -3,7 +3,6 @@
 CAUGHT_BY = "back.repeatable"
 ALSO_FAILS = (
     "back.mask-reuse",  # the new mask is not forward's
-    "back.instance-isolation",  # each backward's mask differs from its forward's
     "example.statement",  # unless backward's new mask happens to be [1, 0, 1, 0] (1 in 16)
 )
 

@@ -3,7 +3,6 @@
 CAUGHT_BY = "back.mask-reuse"
 ALSO_FAILS = (
     "back.before-forward",  # needs no mask, so it never raises
-    "back.instance-isolation",  # its revealed-mask step finds no mask at all
     "example.statement",  # [0.2, 0.4, 0.6, 0.8] instead of [0.2, 0, 0.6, 0]
 )
 

@@ -4,7 +4,6 @@ CAUGHT_BY = "back.mask-reuse"
 ALSO_FAILS = (
     "train.p-zero",  # backward must return grad at p = 0
     "back.repeatable",  # None cannot be compared as an array
-    "back.instance-isolation",  # its revealed-mask step gets None
     "example.statement",  # backward([0.1, 0.2, 0.3, 0.4]) is None
 )
 
