@@ -131,3 +131,22 @@ def instance_isolation(ctx: Context, p: float) -> None:
                 f"{other_name}'s forward overwrote it"
             )
         raise Blocked("back.mask-reuse", f"{handle.name}.backward uses neither layer's mask")
+
+
+@check("back.before-forward-error")
+def before_forward_error_is_real(ctx: Context) -> None:
+    """The guard is a real exception, not an assert that vanishes under python -O."""
+    layer = ctx.construct(0.5)
+    g = ctx.array(ctx.signed_input((3, 4)), name="grad")
+    ctx.record("dx = layer.backward(grad)  # must raise something other than AssertionError")
+    try:
+        layer.layer.backward(g)
+    except AssertionError as exc:
+        ctx.fail(
+            f"expected: an exception other than AssertionError (asserts vanish under python -O)\n"
+            f"got: AssertionError: {exc}; raise RuntimeError or ValueError instead"
+        )
+    except Exception:  # noqa: BLE001
+        return
+    else:
+        raise Blocked("back.before-forward", "backward before forward returned instead of raising")
