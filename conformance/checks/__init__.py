@@ -128,6 +128,9 @@ def run_case(case: Case, factory: Callable[..., Any], seed: int, **context: Any)
     import numpy as np
 
     np.random.seed(seed)
+    reseed = getattr(factory, "reseed", None)  # a sandboxed implementation reseeds its own process
+    if reseed is not None:
+        reseed(seed)
     ctx = Context(case.clause, factory, seed, **context)
     try:
         case.check.func(ctx, **case.params)

@@ -185,7 +185,8 @@ def shape_problem(result: Any, shape: tuple[int, ...]) -> str | None:
     if shape == () and isinstance(result, np.generic):
         return None
     if not isinstance(result, np.ndarray):
-        return f"returned {type(result).__name__}, expected a numpy.ndarray of shape {shape}"
+        kind = getattr(result, "foreign_type", None) or type(result).__name__  # a sandbox reports types by name
+        return f"returned {kind}, expected a numpy.ndarray of shape {shape}"
     if result.shape != shape:
         return f"returned shape {result.shape}, expected x's shape {shape}"
     return None

@@ -1,0 +1,199 @@
+"""Grading: find submissions, run the rubric's checks against each one in its sandbox, score them.
+
+The checks are the suite's own (:mod:`dropout_conformance.checks`), driven through a
+:class:`~.sandbox.SandboxedFactory`; nothing here knows what a check does.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Callable, Iterable
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from .. import __version__
+from ..spec import SPEC_VERSION, clause
+from .model import ClauseScore, GradeRun, SubmissionResult
+from .rubric import Rubric
+from .sandbox import CallTimeout, Limits, RemoteError, SandboxedFactory, SandboxError, SubmissionTimeout
+
+
+class DiscoveryError(Exception):
+    """A PATH that names no submission."""
+
+
+@dataclass(frozen=True)
+class Submission:
+    name: str
+    source: Path
+    """The submission's folder, or its single file."""
+    entry: str | None
+    """The file to import, relative to ``source`` (None: nothing suitable was found)."""
+
+
+def _entry_in(folder: Path, entry: str | None) -> str | None:
+    if entry:
+        return entry if (folder / entry).is_file() else None
+    if (folder / "dropout.py").is_file():
+        return "dropout.py"
+    files = sorted(p.name for p in folder.glob("*.py") if p.name not in ("conftest.py", "__init__.py"))
+    return files[0] if len(files) == 1 else None
+
+
+def discover(paths: Iterable[str], entry: str | None = None) -> list[Submission]:
+    """Submissions named by PATHs: a file, a folder holding one submission, or a folder of them."""
+    found: list[Submission] = []
+    for raw in paths:
+        path = Path(raw)
+        if not path.exists():
+            raise DiscoveryError(f"{raw}: no such file or folder")
+        if path.is_file():
+            if path.suffix != ".py":
+                raise DiscoveryError(f"{raw}: a submission file must be a .py file")
+            found.append(Submission(path.stem, path, path.name))
+            continue
+        if not os.access(path, os.R_OK | os.X_OK):
+            raise DiscoveryError(f"{raw}: folder is not readable")
+        single = _entry_in(path, entry)
+        children = sorted(p for p in path.iterdir() if not p.name.startswith((".", "_")))
+        if single and not any(c.is_dir() for c in children):
+            found.append(Submission(path.resolve().name, path, single))
+            continue
+        for item in children:
+            if item.is_dir():
+                found.append(Submission(item.name, item, _entry_in(item, entry)))
+            elif item.suffix == ".py" and item.name != "conftest.py":
+                found.append(Submission(item.stem, item, item.name))
+    if not found:
+        raise DiscoveryError(f"no submissions found in {', '.join(paths)}")
+    names = [s.name for s in found]
+    dupes = sorted({n for n in names if names.count(n) > 1})
+    if dupes:
+        raise DiscoveryError(f"two submissions share the name(s) {', '.join(dupes)}; grade them separately")
+    return found
+
+
+def _not_run(rubric: Rubric, reason: str) -> list[ClauseScore]:
+    out = []
+    for line in rubric.lines:
+        c = clause(line.clause)
+        out.append(ClauseScore(c.id, c.title, c.level, 0.0, line.points, "not run", reason, "", line.visibility))  # type: ignore[arg-type]
+    return out
+
+
+def _plain_reason(message: str) -> str:
+    """The student-safe part of a failure: its 'expected'/'got' lines, never the reproducer's values."""
+    keep = [line for line in message.splitlines() if line.startswith(("expected:", "got:"))]
+    return " / ".join(keep)[:400] or message.splitlines()[0][:200]
+
+
+def grade_submission(sub: Submission, rubric: Rubric, seed: int, limits: Limits, attr: str = "DropoutLayer") -> SubmissionResult:
+    """Every rubric clause's cases against one sandboxed submission."""
+    from ..checks import case_seed, cases, run_case
+
+    start = time.monotonic()
+    result = SubmissionResult(sub.name, str(sub.source), "graded", "")
+    if sub.entry is None:
+        result.status, result.reason = "no submission", "no dropout.py (or single .py file) in the submission"
+        result.clauses = _not_run(rubric, result.reason)
+        return result
+    factory = SandboxedFactory(sub.source, sub.entry, attr, limits)
+    try:
+        try:
+            factory.start()
+        except SandboxError as exc:
+            result.status = "timed out" if isinstance(exc, (CallTimeout, SubmissionTimeout)) else "crashed"
+            result.reason = f"importing {sub.entry}: {exc}"
+        except Exception as exc:  # noqa: BLE001 - the submission's own import-time exception, rebuilt
+            missing = isinstance(exc, AttributeError) and attr in str(exc)
+            result.status = "missing class" if missing else "import error"
+            result.reason = f"{sub.entry} has no {attr}" if missing else f"importing {sub.entry} raised {exc}"
+        if result.status != "graded":
+            result.clauses = _not_run(rubric, result.reason)
+            return result
+        by_clause = {cid: [c for c in cases("strict") if c.clause == cid] for cid in rubric.clauses}
+        timed_out = ""
+        for line in rubric.lines:
+            c = clause(line.clause)
+            if timed_out:
+                result.clauses.append(ClauseScore(c.id, c.title, c.level, 0.0, line.points, "not run", timed_out, "", line.visibility))  # type: ignore[arg-type]
+                continue
+            passed, failures, blocked = 0, [], []
+            for case in by_clause[line.clause]:
+                try:
+                    outcome = run_case(case, factory, case_seed(seed, case), impl_value=f"{sub.source}:{attr}")
+                except SubmissionTimeout as exc:
+                    timed_out = str(exc)
+                    break
+                if outcome.status == "passed":
+                    passed += 1
+                elif outcome.status == "blocked":
+                    blocked.append(outcome.message)
+                else:
+                    failures.append(outcome.message)
+                if factory.deadline <= time.monotonic():
+                    timed_out = f"the submission used up its {limits.submission_timeout:g} s time limit"
+                    break
+            total = len(by_clause[line.clause])
+            if timed_out and passed + len(failures) + len(blocked) < total:
+                status, reason = "not run", timed_out
+                result.status, result.reason = "timed out", timed_out
+            elif passed == total:
+                status, reason = "passed", ""
+            elif failures:
+                status, reason = "failed", _plain_reason(failures[0])
+            else:
+                status, reason = "blocked", blocked[0].split("\n")[0]
+            fraction = passed / total if total else 0.0
+            points = line.points * (fraction if rubric.partial_credit else float(passed == total))
+            detail = "\n\n".join(failures + blocked)
+            result.clauses.append(
+                ClauseScore(c.id, c.title, c.level, points, line.points, status, reason, detail, line.visibility, passed, total)  # type: ignore[arg-type]
+            )
+    except RemoteError as exc:  # pragma: no cover - defensive: a remote error escaping a check
+        result.status, result.reason = "crashed", str(exc)
+    finally:
+        factory.close()
+        result.output = factory.output.decode("utf-8", "replace")
+        result.execution_time = time.monotonic() - start
+    return result
+
+
+def _grade_one(args: tuple[Submission, Rubric, int, Limits, str]) -> SubmissionResult:
+    return grade_submission(*args)
+
+
+def grade_all(
+    subs: list[Submission],
+    rubric: Rubric,
+    seed: int,
+    limits: Limits,
+    *,
+    attr: str = "DropoutLayer",
+    jobs: int = 1,
+    profile: str = "rubric",
+    progress: Callable[[int, int, SubmissionResult], Any] | None = None,
+) -> GradeRun:
+    """Grade every submission, ``jobs`` at a time; results come back in name order."""
+    run = GradeRun(__version__, SPEC_VERSION, profile, seed, rubric.source)
+    work = [(s, rubric, seed, limits, attr) for s in subs]
+    results: list[SubmissionResult] = []
+    if jobs <= 1:
+        iterator: Iterable[SubmissionResult] = map(_grade_one, work)
+        for r in iterator:
+            results.append(r)
+            if progress:
+                progress(len(results), len(work), r)
+    else:
+        import multiprocessing
+
+        with ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context("spawn")) as pool:
+            for r in pool.map(_grade_one, work):
+                results.append(r)
+                if progress:
+                    progress(len(results), len(work), r)
+    run.submissions = sorted(results, key=lambda r: r.name)
+    return run

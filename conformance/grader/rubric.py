@@ -1,0 +1,93 @@
+"""Rubrics: points (and Gradescope visibility) per clause, from TOML.
+
+    [rubric]
+    partial_credit = false          # true: points scale with the fraction of the clause's cases passed
+
+    [clauses."init.invalid-p"]
+    points = 1
+    visibility = "visible"          # hidden | after_due_date | after_published | visible
+
+The default rubric gives 1 point to each of the six published checks (the `core` profile).
+Only clauses with points are run, so a rubric is also how an instructor picks the checks.
+"""
+
+from __future__ import annotations
+
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+from ..spec import CLAUSES, clause
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover
+    import tomli as tomllib
+
+VISIBILITIES = ("hidden", "after_due_date", "after_published", "visible")
+
+
+class RubricError(Exception):
+    """A rubric that cannot be used as written."""
+
+
+@dataclass(frozen=True)
+class RubricLine:
+    clause: str
+    points: float
+    visibility: str = "visible"
+
+
+@dataclass(frozen=True)
+class Rubric:
+    lines: tuple[RubricLine, ...]
+    partial_credit: bool = False
+    source: str = "default rubric (1 point per published check)"
+
+    @property
+    def clauses(self) -> list[str]:
+        return [line.clause for line in self.lines]
+
+    @property
+    def max_score(self) -> float:
+        return sum(line.points for line in self.lines)
+
+
+def default_rubric() -> Rubric:
+    return Rubric(tuple(RubricLine(c.id, 1.0) for c in CLAUSES if c.published))
+
+
+def load_rubric(path: str) -> Rubric:
+    try:
+        data = tomllib.loads(Path(path).read_text())
+    except OSError as exc:
+        raise RubricError(f"cannot read rubric {path}: {exc.strerror}") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise RubricError(f"rubric {path} is not valid TOML: {exc}") from None
+    unknown = set(data) - {"rubric", "clauses"}
+    if unknown:
+        raise RubricError(f"rubric {path}: unknown table(s) {sorted(unknown)}; use [rubric] and [clauses.\"ID\"]")
+    settings = data.get("rubric", {})
+    extra = set(settings) - {"partial_credit"}
+    if extra:
+        raise RubricError(f"rubric {path}: unknown [rubric] key(s) {sorted(extra)}")
+    lines = []
+    for clause_id, spec in data.get("clauses", {}).items():
+        try:
+            clause(clause_id)
+        except KeyError as exc:
+            raise RubricError(f"rubric {path}: {exc.args[0]}") from None
+        if not isinstance(spec, dict) or set(spec) - {"points", "visibility"}:
+            raise RubricError(f"rubric {path}: [clauses.\"{clause_id}\"] takes only 'points' and 'visibility'")
+        points = spec.get("points")
+        if isinstance(points, bool) or not isinstance(points, (int, float)) or points < 0:
+            raise RubricError(f"rubric {path}: clause {clause_id} needs points >= 0, got {points!r}")
+        visibility = spec.get("visibility", "visible")
+        if visibility not in VISIBILITIES:
+            raise RubricError(f"rubric {path}: clause {clause_id} visibility must be one of {', '.join(VISIBILITIES)}")
+        lines.append(RubricLine(clause_id, float(points), visibility))
+    if not lines:
+        raise RubricError(f"rubric {path} gives points to no clause")
+    order = {c.id: i for i, c in enumerate(CLAUSES)}
+    lines.sort(key=lambda line: order[line.clause])
+    return Rubric(tuple(lines), bool(settings.get("partial_credit", False)), str(path))

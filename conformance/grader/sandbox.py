@@ -1,0 +1,282 @@
+"""The parent side of the sandbox: a DropoutLayer factory whose layers live in a child process.
+
+:class:`SandboxedFactory` quacks like any implementation, so the very same checks that the
+pytest suite runs drive a sandboxed submission. Children come from a fork server that has
+numpy preloaded, so starting one costs milliseconds. Every reply is decoded by
+:mod:`.protocol` into plain arrays or a type name; verdicts are computed here, never there.
+"""
+
+from __future__ import annotations
+
+import builtins
+import multiprocessing
+import os
+import shutil
+import signal
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from . import child
+from .protocol import MAX_MESSAGE, ProtocolError, decode_arrays, encode_p, pack, unpack_header
+
+OUTPUT_CAP = 64 * 1024
+COPY_CAP = 16 * 2**20
+
+
+@dataclass(frozen=True)
+class Limits:
+    call_timeout: float = 10.0
+    submission_timeout: float = 120.0
+    memory: int = 2 * 2**30
+    file_size: int = 4 * 2**20
+    processes: int = 64
+
+
+class SandboxError(Exception):
+    """Something the submission's process did that ends the current call (crash, timeout, garbage)."""
+
+
+class CallTimeout(SandboxError):
+    """One call ran past the per-call limit; the child was killed."""
+
+
+class SubmissionTimeout(SandboxError):
+    """The whole submission ran out of time: nothing more of it is run."""
+
+
+class RemoteError(Exception):
+    """An exception raised in the sandbox whose type is not a builtin: carries its name."""
+
+
+class Foreign:
+    """A non-array return value, known only by its type's name."""
+
+    def __init__(self, type_name: str) -> None:
+        self.foreign_type = type_name
+
+    def __repr__(self) -> str:
+        return f"<{self.foreign_type} returned by the submission>"
+
+
+def remote_exception(header: dict[str, Any]) -> Exception:
+    """Rebuild an exception of the nearest builtin type (ValueError stays ValueError), never a BaseException."""
+    message = f"{header.get('error', '?')}: {header.get('message', '')}"
+    for name in header.get("mro", []):
+        cls = getattr(builtins, name, None)
+        if isinstance(cls, type) and issubclass(cls, Exception) and cls is not Exception:
+            try:
+                return cls(message)
+            except Exception:  # noqa: BLE001 - builtins with odd constructors
+                break
+    return RemoteError(message)
+
+
+_CONTEXT: Any = None
+
+
+def context() -> Any:
+    """One fork server per grader process, preloaded with numpy through the child module."""
+    global _CONTEXT
+    if _CONTEXT is None:
+        _CONTEXT = multiprocessing.get_context("forkserver")
+        _CONTEXT.set_forkserver_preload([child.__name__])
+    return _CONTEXT
+
+
+class SandboxedFactory:
+    """A DropoutLayer factory backed by a sandboxed child; restarts the child after a crash."""
+
+    def __init__(self, source: Path, entry: str, attr: str, limits: Limits) -> None:
+        self.source, self.entry, self.attr, self.limits = source, entry, attr, limits
+        self.deadline = time.monotonic() + limits.submission_timeout
+        self.tmp = Path(tempfile.mkdtemp(prefix="dropout-grade-"))
+        self.proc: Any = None
+        self.conn: Any = None
+        self.next_handle = 0
+        self.generation = 0
+        self.output = b""
+        self.start_error: Exception | None = None
+        self.seed_value: int | None = None
+
+    # ---------------------------------------------------------------- lifecycle
+    def start(self) -> None:
+        """(Re)start the child: fresh copy of the submission, fresh empty working folder."""
+        self.stop()
+        self.generation += 1
+        run = self.tmp / f"run{self.generation}"
+        code, work = run / "submission", run / "work"
+        if self.source.is_dir():
+            shutil.copytree(self.source, code, ignore=_copy_filter)
+        else:
+            code.mkdir(parents=True)
+            shutil.copy(self.source, code / self.entry)
+        work.mkdir()
+        for folder in (self.tmp, run):
+            os.chmod(folder, 0o755)  # traversable by the unprivileged user the child becomes
+        spec = child.ChildSpec(
+            workdir=str(work),
+            submission_dir=str(code),
+            entry=self.entry,
+            attr=self.attr,
+            output_file=str(run / "output.txt"),
+            memory=self.limits.memory,
+            cpu_seconds=max(1, int(self.limits.submission_timeout) + 1),
+            file_size=self.limits.file_size,
+            processes=self.limits.processes,
+            drop_privileges=child.privileges_can_be_dropped(),
+        )
+        ctx = context()
+        parent_end, child_end = ctx.Pipe(duplex=True)
+        self.proc = ctx.Process(target=child.main, args=(child_end, spec), daemon=True)
+        self.proc.start()
+        child_end.close()
+        self.conn = parent_end
+        self.output_file = run / "output.txt"
+        header, _ = self._receive("importing the submission")
+        if not header.get("ok"):
+            raise remote_exception(header)
+        if self.seed_value is not None:
+            self.reseed(self.seed_value)
+
+    def stop(self) -> None:
+        if self.proc is not None:
+            if self.proc.is_alive():
+                try:
+                    os.killpg(self.proc.pid, signal.SIGKILL)
+                except (ProcessLookupError, PermissionError):
+                    self.proc.kill()
+            self.proc.join(5)
+            self._collect_output()
+            self.proc = None
+        if self.conn is not None:
+            self.conn.close()
+            self.conn = None
+
+    def close(self) -> None:
+        self.stop()
+        shutil.rmtree(self.tmp, ignore_errors=True)
+
+    def _collect_output(self) -> None:
+        try:
+            with open(self.output_file, "rb") as fh:
+                self.output += fh.read(max(0, OUTPUT_CAP - len(self.output)))
+        except (OSError, AttributeError):
+            pass
+
+    # ---------------------------------------------------------------- calls
+    def _receive(self, what: str) -> tuple[dict[str, Any], bytes]:
+        remaining = self.deadline - time.monotonic()
+        if remaining <= 0:
+            self.stop()
+            raise SubmissionTimeout(f"the submission used up its {self.limits.submission_timeout:g} s time limit")
+        wait = min(self.limits.call_timeout, remaining)
+        if not self.conn.poll(wait):
+            self.stop()
+            if wait < self.limits.call_timeout:
+                raise SubmissionTimeout(f"the submission used up its {self.limits.submission_timeout:g} s time limit")
+            raise CallTimeout(f"{what} did not return within {self.limits.call_timeout:g} s (infinite loop?)")
+        try:
+            message = self.conn.recv_bytes(MAX_MESSAGE)
+        except (EOFError, OSError) as exc:
+            self.proc.join(2)
+            code = self.proc.exitcode
+            self.stop()
+            if isinstance(exc, OSError) and not isinstance(exc, EOFError) and code is None:
+                raise SandboxError(f"{what}: the submission sent more than {MAX_MESSAGE} bytes") from None
+            raise SandboxError(f"{what}: the submission's process died ({_describe_exit(code)})") from None
+        try:
+            return unpack_header(message)
+        except ProtocolError as exc:
+            self.stop()
+            raise SandboxError(f"{what}: the submission's process sent garbage ({exc})") from None
+
+    def request(self, what: str, header: dict[str, Any], *arrays: np.ndarray) -> tuple[dict[str, Any], bytes]:
+        if self.conn is None:
+            raise SandboxError("the submission's process is gone")
+        try:
+            self.conn.send_bytes(pack(header, *arrays))
+        except (BrokenPipeError, OSError):
+            self.stop()
+            raise SandboxError(f"{what}: the submission's process died") from None
+        reply, body = self._receive(what)
+        if not reply.get("ok"):
+            raise remote_exception(reply)
+        return reply, body
+
+    def reseed(self, seed: int) -> None:
+        """Reseed the child's numpy and random globals before a check (reproducible np.random use)."""
+        self.seed_value = seed
+        if self.conn is not None:
+            self.request("seeding", {"op": "seed", "seed": seed})
+
+    def __call__(self, p: Any) -> RemoteLayer:
+        if self.conn is None:
+            self.start()
+        self.next_handle += 1
+        self.request(f"DropoutLayer({p!r})", {"op": "construct", "handle": self.next_handle, "p": encode_p(p)})
+        return RemoteLayer(self, self.next_handle, self.generation)
+
+
+class RemoteLayer:
+    """A layer living in the sandbox; forward and backward ship arrays there and results back."""
+
+    def __init__(self, factory: SandboxedFactory, handle: int, generation: int) -> None:
+        self.factory, self.handle, self.generation = factory, handle, generation
+
+    def _call(self, op: str, given: Any, args: tuple[Any, ...] = (), kwargs: dict[str, Any] | None = None) -> Any:
+        f = self.factory
+        if f.generation != self.generation or f.conn is None:
+            raise SandboxError(f"{op}: the submission's process was restarted after a crash; this layer is gone")
+        arr = np.asarray(given)
+        header = {"op": op, "handle": self.handle, "args": list(args), "kwargs": kwargs or {}}
+        reply, body = f.request(op, header, arr)
+        try:
+            count = int(reply.get("kind") in ("ndarray", "scalar")) + int(bool(reply.get("input_changed")))
+            arrays = decode_arrays(body, count)
+        except ProtocolError as exc:
+            f.stop()
+            raise SandboxError(f"{op}: the submission's process sent garbage ({exc})") from None
+        if reply.get("input_changed") and isinstance(given, np.ndarray):
+            changed = arrays.pop()
+            if changed.shape == given.shape:
+                given[...] = changed  # mirror an in-place write, so mutation checks see it
+        if reply.get("same_input"):
+            return given
+        kind = reply.get("kind")
+        if kind == "ndarray":
+            return arrays[0]
+        if kind == "scalar":
+            return arrays[0][()]
+        return Foreign(str(reply.get("type", "object")))
+
+    def forward(self, x: Any, *args: Any, **kwargs: Any) -> Any:
+        return self._call("forward", x, args, kwargs)
+
+    def backward(self, grad: Any) -> Any:
+        return self._call("backward", grad)
+
+
+def _copy_filter(directory: str, names: list[str]) -> list[str]:
+    """Skip caches and anything huge when copying a submission into its sandbox."""
+    skip = []
+    for name in names:
+        path = os.path.join(directory, name)
+        if name in ("__pycache__", ".git") or (os.path.isfile(path) and os.path.getsize(path) > COPY_CAP):
+            skip.append(name)
+    return skip
+
+
+def _describe_exit(code: int | None) -> str:
+    if code is None:
+        return "no exit status"
+    if code < 0:
+        try:
+            return f"killed by {signal.Signals(-code).name}"
+        except ValueError:
+            return f"killed by signal {-code}"
+    return f"exit status {code}"
