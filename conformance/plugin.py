@@ -174,7 +174,7 @@ class CaseResult:
         )
 
 
-@dataclass
+@dataclass(eq=False)  # registered as a pytest plugin, so it must stay hashable (pytest < 8 needs it)
 class DropoutRun:
     """The state of one conformance run, kept in the pytest config's stash."""
 

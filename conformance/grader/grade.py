@@ -119,7 +119,9 @@ def grade_submission(sub: Submission, rubric: Rubric, seed: int, limits: Limits,
         for line in rubric.lines:
             c = clause(line.clause)
             if timed_out:
-                result.clauses.append(ClauseScore(c.id, c.title, c.level, 0.0, line.points, "not run", timed_out, "", line.visibility))  # type: ignore[arg-type]
+                result.clauses.append(
+                    ClauseScore(c.id, c.title, c.level, 0.0, line.points, "not run", timed_out, "", line.visibility)  # type: ignore[arg-type]
+                )
                 continue
             passed, failures, blocked = 0, [], []
             for case in by_clause[line.clause]:
