@@ -112,6 +112,11 @@ def slug(name: str, limit: int = 80) -> str:
     return stem
 
 
+def named(run: GradeRun) -> list[tuple[str, SubmissionResult]]:
+    """(safe stem, submission) pairs: every per-student file and HTML anchor uses the same stems."""
+    return list(zip(safe_names(s.name for s in run.submissions), run.submissions, strict=True))
+
+
 def safe_names(names: Iterable[str]) -> list[str]:
     """Unique file-name stems, one per name, in order: collisions get -2, -3, ... (never reusing a taken stem)."""
     taken: set[str] = set()
@@ -300,8 +305,7 @@ def submission_record(run: GradeRun, sub: SubmissionResult) -> dict[str, Any]:
 
 def json_reports(run: GradeRun, directory: StrPath) -> list[Path]:
     """``<safe name>.json`` per submission; returns the paths written, in submission order."""
-    stems = safe_names(s.name for s in run.submissions)
-    return [write_atomic(Path(directory) / f"{stem}.json", _dumps(submission_record(run, sub))) for stem, sub in zip(stems, run.submissions)]
+    return [write_atomic(Path(directory) / f"{stem}.json", _dumps(submission_record(run, sub))) for stem, sub in named(run)]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -377,7 +381,7 @@ def feedback_markdown(run: GradeRun, sub: SubmissionResult, released: bool = Fal
         if c.status == "passed":
             continue
         lines += ["", f"**What went wrong:** {_md(reason_of(c))}"]
-        if c.cases_total:
+        if c.status == "failed" and c.cases_total:
             lines += ["", f"{c.cases_passed} of {c.cases_total} cases passed."]
         if shows_detail(c, released) and c.detail.strip():
             lines += ["", "Expected, got, and how to reproduce:", "", _fence(c.detail)]
@@ -386,11 +390,7 @@ def feedback_markdown(run: GradeRun, sub: SubmissionResult, released: bool = Fal
 
 def feedback(run: GradeRun, directory: StrPath, released: bool = False) -> list[Path]:
     """``<safe name>.md`` per submission (same stems as ``json_reports``); returns the paths written."""
-    stems = safe_names(s.name for s in run.submissions)
-    return [
-        write_atomic(Path(directory) / f"{stem}.md", feedback_markdown(run, sub, released))
-        for stem, sub in zip(stems, run.submissions)
-    ]
+    return [write_atomic(Path(directory) / f"{stem}.md", feedback_markdown(run, sub, released)) for stem, sub in named(run)]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -429,7 +429,8 @@ def _histogram(scores: list[float], max_score: float, bins: int = 10) -> str:
         bh = round(n / top * h)
         x = 10 + i * bar_w
         label = f"{i * 100 // bins}-{(i + 1) * 100 // bins}%"
-        parts.append(f'<rect x="{x}" y="{10 + h - bh}" width="{bar_w - 4}" height="{bh}" fill="#64b5f6"><title>{label}: {n}</title></rect>')
+        parts.append(f'<rect x="{x}" y="{10 + h - bh}" width="{bar_w - 4}" height="{bh}" fill="#64b5f6">'
+                     f"<title>{label}: {n}</title></rect>")
         parts.append(f'<text x="{x + bar_w // 2 - 2}" y="{h + 5 - bh}" font-size="11" text-anchor="middle">{n or ""}</text>')
         parts.append(f'<text x="{x + bar_w // 2 - 2}" y="{h + 25}" font-size="9" text-anchor="middle">{label}</text>')
     parts.append("</svg>")
@@ -458,8 +459,7 @@ def html(run: GradeRun, path: StrPath) -> None:
     ]
     out += [f'<th class="clause"><a href="#clause-{_e(c.clause)}" title="{_e(c.title)}">{_e(c.clause)}</a></th>' for c in columns]
     out.append("</tr></thead><tbody>")
-    stems = safe_names(s.name for s in run.submissions)
-    for stem, sub in zip(stems, run.submissions):
+    for stem, sub in named(run):
         by_id = {c.clause: c for c in sub.clauses}
         out.append(
             f'<tr><td><a href="#sub-{_e(stem)}">{_e(sub.name)}</a></td>'
@@ -471,7 +471,8 @@ def html(run: GradeRun, path: StrPath) -> None:
                 out.append('<td class="not-run">-</td>')
             else:
                 tip = c.status + (f": {reason_of(c)}" if c.status != "passed" else "")
-                out.append(f'<td class="{_status_class(c)}" title="{_e(tip)}">{fmt_points(c.points)}/{fmt_points(c.max_points)}</td>')
+                mark = f"{fmt_points(c.points)}/{fmt_points(c.max_points)}"
+                out.append(f'<td class="{_status_class(c)}" title="{_e(tip)}">{mark}</td>')
         out.append("</tr>")
     out.append("</tbody></table>")
 
@@ -479,7 +480,10 @@ def html(run: GradeRun, path: StrPath) -> None:
 
     out.append("<h2>Clauses students fail most</h2><table><thead><tr><th>clause</th><th>title</th><th>failed</th>"
                "<th>blocked</th><th>not run</th><th>passed</th></tr></thead><tbody>")
-    tallies = {c.clause: Counter(s_c.status for s in run.submissions for s_c in s.clauses if s_c.clause == c.clause) for c in columns}
+    tallies: dict[str, Counter[str]] = {c.clause: Counter() for c in columns}
+    for sub in run.submissions:
+        for c in sub.clauses:
+            tallies[c.clause][c.status] += 1
     hardest = sorted(columns, key=lambda c: (-tallies[c.clause]["failed"], -tallies[c.clause]["blocked"], _ORDER.get(c.clause, 0)))
     for c in hardest:
         t = tallies[c.clause]
@@ -498,7 +502,7 @@ def html(run: GradeRun, path: StrPath) -> None:
                    f"<p>{_e(text)}</p><p>Visibility to students: {_e(c.visibility)}</p></section>")
 
     out.append("<h2>Submission details</h2>")
-    for stem, sub in zip(stems, run.submissions):
+    for stem, sub in named(run):
         out.append(f'<details id="sub-{_e(stem)}"><summary>{_e(sub.name)}: {fmt_points(sub.score)} / '
                    f"{fmt_points(sub.max_score)}, {_e(sub.status)}</summary>")
         out.append(f"<p>Path: <code>{_e(sub.path)}</code>. Time: {sub.execution_time:.1f} s.</p>")
@@ -506,7 +510,8 @@ def html(run: GradeRun, path: StrPath) -> None:
             out.append(f"<p>{_e(sub.reason)}</p>")
         for c in sub.clauses:
             if c.status != "passed":
-                out.append(f"<h4>{_e(c.clause)}: {_e(c.status)} ({c.cases_passed}/{c.cases_total} cases)</h4><p>{_e(reason_of(c))}</p>")
+                out.append(f"<h4>{_e(c.clause)}: {_e(c.status)} ({c.cases_passed}/{c.cases_total} cases)</h4>")
+                out.append(f"<p>{_e(reason_of(c))}</p>")
                 if c.detail:
                     out.append(f"<pre>{_e(c.detail)}</pre>")
         if sub.output:

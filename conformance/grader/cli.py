@@ -1,0 +1,191 @@
+"""``dropout-conformance grade PATH...``: grade a class of submissions, each in its own sandbox."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import secrets
+import sys
+import time
+from collections.abc import Sequence
+from typing import Any
+
+from .. import SPEC_VERSION, __version__
+
+SIZE = re.compile(r"^(\d+(?:\.\d+)?)([KMG]?)i?B?$", re.IGNORECASE)
+UNITS = {"": 1, "K": 2**10, "M": 2**20, "G": 2**30}
+
+
+def _size(text: str) -> int:
+    m = SIZE.match(text.strip())
+    if not m:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a size; write e.g. 512M or 2G")
+    return int(float(m.group(1)) * UNITS[m.group(2).upper()])
+
+
+def _positive(kind: type) -> Any:
+    def parse(text: str) -> Any:
+        try:
+            value = kind(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+        if value <= 0:
+            raise argparse.ArgumentTypeError(f"{text!r} must be positive")
+        return value
+
+    return parse
+
+
+def _seed(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not an integer") from None
+    if not 0 <= value < 2**32:
+        raise argparse.ArgumentTypeError(f"{text!r} is not in [0, 2**32)")
+    return value
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> Any:  # one line, exit 2, as the house style asks
+        self.exit(2, f"{self.prog}: error: {message}\n")
+
+
+def parser() -> argparse.ArgumentParser:
+    p = _Parser(prog="dropout-conformance", description="Spec-driven conformance kit for dropout layers.")
+    p.add_argument("--version", action="version", version=f"dropout-conformance {__version__} (spec {SPEC_VERSION})")
+    sub = p.add_subparsers(dest="command", required=True, parser_class=_Parser)
+    g = sub.add_parser(
+        "grade",
+        help="grade student submissions, each in its own sandboxed process",
+        description="Grade DropoutLayer submissions against the spec. A PATH is a submission file, a folder "
+        "holding one submission, or a folder of submission folders/files (one per student, named after it).",
+    )
+    g.add_argument("paths", nargs="+", metavar="PATH")
+    g.add_argument("--entry", default=None, help="file to import inside a submission folder (default: dropout.py, or the only .py)")
+    g.add_argument("--attr", default="DropoutLayer", help="class or factory to grade (default: DropoutLayer)")
+    g.add_argument("--rubric", default=None, metavar="FILE", help="TOML rubric: points (and visibility) per clause")
+    g.add_argument(
+        "--profile",
+        choices=("core", "spec", "strict"),
+        default="core",
+        help="without --rubric: 1 point per clause of this profile (default core: the six published checks)",
+    )
+    g.add_argument("--seed", type=_seed, default=None, help="master seed (default: random, printed)")
+    g.add_argument("--jobs", type=_positive(int), default=os.cpu_count() or 1, help="submissions graded at once (default: cores)")
+    g.add_argument("--timeout", type=_positive(float), default=10.0, help="seconds per call into a submission (default 10)")
+    g.add_argument("--submission-timeout", type=_positive(float), default=120.0, help="seconds per submission (default 120)")
+    g.add_argument("--memory", type=_size, default=_size("2G"), help="address-space limit per submission (default 2G)")
+    g.add_argument("--gradescope", metavar="PATH", help="write Gradescope's results.json (one submission)")
+    g.add_argument("--csv", metavar="PATH", help="write a gradebook CSV, one row per submission")
+    g.add_argument("--json", metavar="DIR", help="write one JSON report per submission")
+    g.add_argument("--junit", metavar="PATH", help="write JUnit XML, one testsuite per submission")
+    g.add_argument("--feedback", metavar="DIR", help="write one Markdown feedback file per student")
+    g.add_argument("--html", metavar="PATH", help="write a self-contained HTML class report")
+    g.add_argument("-q", "--quiet", action="store_true", help="no progress output")
+    return p
+
+
+def _progress(stream: Any, quiet: bool) -> Any:
+    tty = stream.isatty()
+    start = time.monotonic()
+
+    def show(done: int, total: int, result: Any) -> None:
+        if quiet:
+            return
+        rate = done / max(time.monotonic() - start, 1e-9)
+        if tty:
+            bar = "#" * int(30 * done / total)
+            stream.write(f"\r[{bar:<30}] {done}/{total} {rate:.1f}/s  {result.name[:30]:<30}")
+            if done == total:
+                stream.write("\n")
+        else:
+            stream.write(f"{done}/{total} {result.name}: {result.score:g}/{result.max_score:g} {result.status}\n")
+        stream.flush()
+
+    return show
+
+
+def _unwritable_output(args: argparse.Namespace) -> str | None:
+    """Check every output location before grading, so a typo never costs a whole batch."""
+    from pathlib import Path
+
+    for option, is_dir in (("gradescope", False), ("csv", False), ("junit", False), ("html", False), ("json", True), ("feedback", True)):
+        value = getattr(args, option)
+        if not value:
+            continue
+        folder = Path(value) if is_dir else Path(value).parent
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            return f"--{option} {value}: cannot create {folder}: {exc.strerror}"
+        if not os.access(folder, os.W_OK):
+            return f"--{option} {value}: {folder} is not writable"
+        if not is_dir and Path(value).is_dir():
+            return f"--{option} {value}: is a folder; give a file path"
+    return None
+
+
+def grade(args: argparse.Namespace) -> int:
+    from ..spec import CLAUSES, in_profile
+    from . import outputs
+    from .grade import DiscoveryError, discover, grade_all
+    from .rubric import Rubric, RubricError, RubricLine, load_rubric
+    from .sandbox import Limits
+
+    try:
+        subs = discover(args.paths, args.entry)
+        if args.rubric:
+            rubric = load_rubric(args.rubric)
+        else:
+            lines = tuple(RubricLine(c.id, 1.0) for c in CLAUSES if in_profile(c, args.profile))
+            rubric = Rubric(lines, source=f"default rubric: 1 point per clause of profile {args.profile}")
+    except (DiscoveryError, RubricError) as exc:
+        print(f"dropout-conformance grade: error: {exc}", file=sys.stderr)
+        return 2
+    problem = _unwritable_output(args)
+    if problem:
+        print(f"dropout-conformance grade: error: {problem}", file=sys.stderr)
+        return 2
+    if args.gradescope and len(subs) != 1:
+        print(f"dropout-conformance grade: error: --gradescope takes one submission, found {len(subs)}", file=sys.stderr)
+        return 2
+    seed = args.seed if args.seed is not None else secrets.randbelow(2**32)
+    limits = Limits(call_timeout=args.timeout, submission_timeout=args.submission_timeout, memory=args.memory)
+    if not args.quiet:
+        print(
+            f"dropout-conformance {__version__}, spec {SPEC_VERSION}: grading {len(subs)} submission(s), "
+            f"{rubric.source}, --seed={seed}, {args.jobs} at a time",
+            file=sys.stderr,
+        )
+    run = grade_all(subs, rubric, seed, limits, attr=args.attr, jobs=args.jobs, profile=args.profile,
+                    progress=_progress(sys.stderr, args.quiet))
+    writers = (
+        (args.gradescope, outputs.gradescope),
+        (args.csv, outputs.csv_gradebook),
+        (args.json, outputs.json_reports),
+        (args.junit, outputs.junit),
+        (args.feedback, outputs.feedback),
+        (args.html, outputs.html),
+    )
+    for target, write in writers:
+        if target:
+            write(run, target)
+            if not args.quiet:
+                print(f"wrote {target}", file=sys.stderr)
+    if not args.quiet:
+        for s in run.submissions:
+            print(f"{s.name}: {s.score:g}/{s.max_score:g} {s.status}{': ' + s.reason if s.reason else ''}")
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    if args.command == "grade":
+        return grade(args)
+    return 2  # pragma: no cover - argparse requires a command
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,304 @@
+"""Grader outputs: each writer, for real, from hand-built runs (perfect, partial, import error, hostile name)."""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import re
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import pytest
+
+from dropout_conformance.grader import outputs
+from dropout_conformance.grader.model import ClauseScore, GradeRun, SubmissionResult
+from dropout_conformance.spec import clause
+
+HOSTILE = '../<script>x</script>, "quoted"'
+SECRET = "SECRET-HIDDEN-VALUE-0.731"
+IDS = ["init.invalid-p", "infer.identity", "train.values", "train.unbiased", "train.p-zero", "back.mask-reuse"]
+VISIBILITY = {"train.unbiased": "hidden", "train.p-zero": "after_due_date"}
+
+
+def score(cid: str, status: str = "passed", points: float | None = None, reason: str = "", detail: str = "") -> ClauseScore:
+    c = clause(cid)
+    if points is None:
+        points = 1.0 if status == "passed" else 0.0
+    return ClauseScore(cid, c.title, c.level, points, 1.0, status, reason, detail,  # type: ignore[arg-type]
+                       VISIBILITY.get(cid, "visible"), 3 if status == "passed" else 1, 3)  # type: ignore[arg-type]
+
+
+def perfect(name: str = "alice") -> SubmissionResult:
+    return SubmissionResult(name, f"/subs/{name}", "graded", "", [score(cid) for cid in IDS], 1.6, "hello\n")
+
+
+def partial() -> SubmissionResult:
+    clauses = [score(cid) for cid in IDS]
+    clauses[1] = score("infer.identity", "failed", 0.0, "inference changed the values",
+                       "expected x unchanged\ngot x*2\nreproduce: pytest -k 'infer' ```fence```")
+    clauses[3] = score("train.unbiased", "failed", 0.0, "kept fraction is not 1-p", f"kept 0.4 at p={SECRET}")
+    clauses[4] = score("train.p-zero", "failed", 0.5, "dropped elements at p=0", f"after-due detail {SECRET}")
+    clauses[5] = score("back.mask-reuse", "blocked", 0.0, "", "")
+    return SubmissionResult("Bob Smith, Jr.", "/subs/bob", "graded", "", clauses, 2.4, "\x1b[31mSTUDENT-STDOUT\x00\n")
+
+
+def broken() -> SubmissionResult:
+    clauses = [score(cid, "not run", reason="the submission did not import") for cid in IDS]
+    return SubmissionResult("carol", "/subs/carol", "import error", "ImportError: No module named 'torch'", clauses, 0.2)
+
+
+def hostile() -> SubmissionResult:
+    sub = partial()
+    sub.name, sub.path = HOSTILE, "/subs/hostile"
+    sub.clauses[1].reason = "<script>alert(1)</script> & <b>bold</b>"
+    sub.output = "<script>alert(2)</script>"
+    return sub
+
+
+def make_run(*subs: SubmissionResult) -> GradeRun:
+    return GradeRun("0.1.0", "1.0", "core", 1234, "rubric.toml", list(subs))
+
+
+@pytest.fixture
+def run() -> GradeRun:
+    return make_run(perfect(), partial(), broken(), hostile(), perfect("=HYPERLINK(1)"), perfect("Alice"))
+
+
+# ---------------------------------------------------------------------------------------------- Gradescope
+
+TOP_KEYS = {"score", "execution_time", "output", "output_format", "visibility", "stdout_visibility", "tests"}
+TEST_KEYS = {"name", "number", "score", "max_score", "status", "output", "output_format", "visibility", "tags"}
+VISIBILITIES = {"hidden", "after_due_date", "after_published", "visible"}
+FORMATS = {"text", "html", "simple_format", "md", "ansi"}
+
+
+def check_gradescope(results: dict) -> None:
+    """Gradescope's documented results.json schema, strictly: nothing missing, nothing extra, right types."""
+    assert set(results) == TOP_KEYS
+    assert isinstance(results["score"], (int, float)) and not isinstance(results["score"], bool)
+    assert type(results["execution_time"]) is int and results["execution_time"] >= 0
+    assert isinstance(results["output"], str) and results["output_format"] in FORMATS
+    assert results["visibility"] in VISIBILITIES and results["stdout_visibility"] in VISIBILITIES
+    assert isinstance(results["tests"], list)
+    for t in results["tests"]:
+        assert set(t) == TEST_KEYS
+        assert isinstance(t["name"], str) and re.fullmatch(r"\d+(\.\d+)*", t["number"])
+        assert isinstance(t["score"], float) and isinstance(t["max_score"], float) and 0 <= t["score"] <= t["max_score"]
+        assert t["status"] in {"passed", "failed"}
+        assert isinstance(t["output"], str) and t["output_format"] in FORMATS and t["visibility"] in VISIBILITIES
+        assert isinstance(t["tags"], list) and all(isinstance(tag, str) for tag in t["tags"])
+    assert sum(t["score"] for t in results["tests"]) == results["score"]
+    assert len({t["number"] for t in results["tests"]}) == len(results["tests"])
+
+
+@pytest.mark.parametrize("sub", [perfect(), partial(), broken(), hostile()], ids=["perfect", "partial", "broken", "hostile"])
+def test_gradescope_schema_and_sums(tmp_path: Path, sub: SubmissionResult) -> None:
+    path = tmp_path / "results" / "results.json"
+    outputs.gradescope(make_run(sub), path)
+    results = json.loads(path.read_text())
+    check_gradescope(results)
+    assert results["score"] == pytest.approx(sub.score)
+    assert [t["tags"][0] for t in results["tests"]] == IDS
+    assert results["tests"][0]["name"] == f"init.invalid-p {clause('init.invalid-p').title}"
+    assert "seed 1234" in results["output"] and "spec 1.0" in results["output"] and "0.1.0" in results["output"]
+    assert list(tmp_path.glob("results/.*")) == [], "no temporary file left behind"
+
+
+def test_gradescope_statuses_visibility_and_detail(tmp_path: Path) -> None:
+    path = tmp_path / "results.json"
+    outputs.gradescope(make_run(partial()), path)
+    results = json.loads(path.read_text())
+    tests = {t["tags"][0]: t for t in results["tests"]}
+    assert results["score"] == 2.5 and results["execution_time"] == 2
+    assert tests["init.invalid-p"]["status"] == "passed" and tests["init.invalid-p"]["output"] == ""
+    assert tests["train.p-zero"]["status"] == "failed" and tests["train.p-zero"]["score"] == 0.5
+    assert tests["back.mask-reuse"]["status"] == "failed" and "blocked" in tests["back.mask-reuse"]["output"]
+    assert tests["train.unbiased"]["visibility"] == "hidden" and tests["train.p-zero"]["visibility"] == "after_due_date"
+    # visible failure: reason and full detail; the detail's own backticks cannot close its code fence
+    assert "got x\\*2" not in tests["infer.identity"]["output"] and "got x*2" in tests["infer.identity"]["output"]
+    assert "````text" in tests["infer.identity"]["output"]
+    # hidden and after_due_date failures: the reason only
+    assert "kept fraction is not 1\\-p" in tests["train.unbiased"]["output"] or "1-p" in tests["train.unbiased"]["output"]
+    assert SECRET not in path.read_text()
+    assert "STUDENT-STDOUT" not in results["output"], "captured student output never reaches Gradescope"
+
+
+def test_gradescope_import_error_and_one_submission_only(tmp_path: Path) -> None:
+    path = tmp_path / "results.json"
+    outputs.gradescope(make_run(broken()), path)
+    results = json.loads(path.read_text())
+    assert results["score"] == 0 and all(t["status"] == "failed" for t in results["tests"])
+    assert "import error" in results["output"] and "torch" in results["output"]
+    assert all("did not import" in t["output"] for t in results["tests"])
+    with pytest.raises(ValueError, match="one submission per container.*has 2"):
+        outputs.gradescope(make_run(perfect(), partial()), tmp_path / "two.json")
+    with pytest.raises(ValueError, match="has 0"):
+        outputs.gradescope(make_run(), tmp_path / "none.json")
+    assert not (tmp_path / "two.json").exists()
+
+
+def test_atomic_write_keeps_old_file_on_failure(tmp_path: Path) -> None:
+    path = tmp_path / "results.json"
+    path.write_text("old")
+    bad = perfect()
+    bad.clauses[0].points = float("nan")
+    with pytest.raises(ValueError):
+        outputs.gradescope(make_run(bad), path)
+    assert path.read_text() == "old" and os.listdir(tmp_path) == ["results.json"]
+
+
+# ---------------------------------------------------------------------------------------------- CSV
+
+
+def test_csv_round_trips_names_and_points(tmp_path: Path, run: GradeRun) -> None:
+    path = tmp_path / "grades.csv"
+    outputs.csv_gradebook(run, path)
+    with open(path, newline="", encoding="utf-8") as f:
+        rows = list(csv.reader(f))
+    assert rows[0] == ["name", "total", "max", *IDS, "status", "reason"]
+    assert len(rows) == 1 + len(run.submissions) and all(len(r) == len(rows[0]) for r in rows)
+    body = {r[0]: dict(zip(rows[0], r, strict=True)) for r in rows[1:]}
+    assert body["alice"]["total"] == "6" and body["alice"]["max"] == "6" and body["alice"]["train.values"] == "1"
+    bob = body["Bob Smith, Jr."]
+    assert bob["total"] == "2.5" and bob["train.p-zero"] == "0.5" and bob["infer.identity"] == "0" and bob["status"] == "graded"
+    assert body[HOSTILE]["total"] == "2.5", "commas, quotes and markup in names round-trip"
+    assert body["carol"]["reason"] == "ImportError: No module named 'torch'" and body["carol"]["status"] == "import error"
+    assert "'=HYPERLINK(1)" in body, "a formula-like name is defused for spreadsheets"
+
+
+def test_csv_blank_cell_for_missing_clause(tmp_path: Path) -> None:
+    nothing = SubmissionResult("dave", "/subs/dave", "no submission", "no .py file found", [])
+    path = tmp_path / "g.csv"
+    outputs.csv_gradebook(make_run(perfect(), nothing), path)
+    rows = list(csv.reader(path.open(newline="")))
+    assert rows[2] == ["dave", "0", "0", *[""] * len(IDS), "no submission", "no .py file found"]
+
+
+# ---------------------------------------------------------------------------------------------- JSON
+
+
+def test_json_reports_valid_unique_and_contained(tmp_path: Path, run: GradeRun) -> None:
+    out = tmp_path / "json"
+    paths = outputs.json_reports(run, out)
+    assert len(paths) == len(run.submissions) == len(set(paths)) == len(list(out.iterdir()))
+    for p in paths:
+        assert p.parent == out and p.suffix == ".json" and not p.name.startswith(".")
+        assert re.fullmatch(r"[a-z0-9._-]+", p.stem)
+    assert [p.stem for p in paths[:2]] == ["alice", "bob-smith-jr"] and paths[-1].stem == "alice-2"
+    records = [json.loads(p.read_text()) for p in paths]
+    assert [r["name"] for r in records] == [s.name for s in run.submissions]
+    bob = records[1]
+    assert {"kit_version", "spec_version", "profile", "seed", "rubric_source", "status", "reason", "score", "max_score",
+            "execution_time", "output", "clauses"} <= set(bob)
+    assert bob["score"] == 2.5 and bob["max_score"] == 6 and bob["seed"] == 1234 and bob["rubric_source"] == "rubric.toml"
+    assert bob["output"] == "\x1b[31mSTUDENT-STDOUT\x00\n"
+    assert set(bob["clauses"][0]) == {"id", "title", "level", "points", "max_points", "status", "reason", "detail",
+                                      "visibility", "cases_passed", "cases_total"}
+    assert SECRET in bob["clauses"][3]["detail"], "instructor JSON keeps hidden details"
+
+
+@pytest.mark.parametrize(
+    "names, stems",
+    [
+        (["a b", "a/b", "A B", "a-b"], ["a-b", "a-b-2", "a-b-3", "a-b-4"]),
+        (["x", "x-2", "x"], ["x", "x-2", "x-3"]),
+        (["..", "/", "", "."], None),
+        (["Zoë Ñúñez", "张三", "李四", "con", "nul.txt"], ["zoe-nunez", None, None, "_con", "_nul.txt"]),
+        (["bad\udcffbytes"], ["badbytes"]),
+    ],
+)
+def test_safe_names(names: list[str], stems: list[str | None] | None) -> None:
+    got = outputs.safe_names(names)
+    assert len(set(got)) == len(got) == len(names)
+    for stem in got:
+        assert re.fullmatch(r"[a-z0-9_][a-z0-9._-]*", stem) and ".." not in stem and "/" not in stem
+    for g, want in zip(got, stems or got, strict=True):
+        if want is not None:
+            assert g == want
+
+
+# ---------------------------------------------------------------------------------------------- JUnit
+
+
+def test_junit_parses_and_counts(tmp_path: Path, run: GradeRun) -> None:
+    path = tmp_path / "junit.xml"
+    outputs.junit(run, path)
+    root = ET.parse(path).getroot()
+    suites = root.findall("testsuite")
+    assert [s.get("name") for s in suites] == [s.name for s in run.submissions]
+    bob = suites[1]
+    assert (bob.get("tests"), bob.get("failures"), bob.get("skipped"), bob.get("errors")) == ("6", "3", "1", "0")
+    cases = bob.findall("testcase")
+    assert [c.get("name") for c in cases] == IDS and {c.get("classname") for c in cases} == {"Bob Smith, Jr."}
+    failure = cases[1].find("failure")
+    assert failure is not None and failure.get("message") == "inference changed the values" and "got x*2" in (failure.text or "")
+    skipped = cases[5].find("skipped")
+    assert skipped is not None and "blocked" in (skipped.get("message") or "")
+    assert "STUDENT-STDOUT" in (bob.findtext("system-out") or ""), "control characters replaced, text kept"
+    carol = suites[2]
+    assert (carol.get("failures"), carol.get("skipped")) == ("0", "6")
+    assert all(c.find("skipped") is not None for c in carol.findall("testcase"))
+    assert suites[3].get("name") == HOSTILE and suites[0].findall("testcase/failure") == []
+
+
+# ---------------------------------------------------------------------------------------------- Feedback
+
+
+def test_feedback_per_student_without_hidden_values(tmp_path: Path, run: GradeRun) -> None:
+    out = tmp_path / "feedback"
+    paths = outputs.feedback(run, out)
+    assert [p.stem for p in paths] == [p.stem for p in outputs.json_reports(run, tmp_path / "json")]
+    assert all(p.exists() and p.suffix == ".md" for p in paths)
+    bob = paths[1].read_text()
+    assert "**Score: 2.5 / 6**" in bob and "seed 1234" in bob
+    assert SECRET not in bob, "neither hidden nor unreleased after_due_date details reach students"
+    assert clause("infer.identity").text in bob and "got x*2" in bob and "reproduce" in bob
+    unbiased = bob.split(f"## {clause('train.unbiased').title}")[1].split("\n## ")[0]
+    assert "failed" in unbiased and "kept fraction is not 1-p" in unbiased
+    assert clause("train.unbiased").text not in unbiased, "hidden clause: title, status and reason only"
+    assert "STUDENT-STDOUT" not in bob, "captured output is not in student feedback"
+    assert "did not import" in paths[2].read_text() and "torch" in paths[2].read_text()
+    hostile_md = paths[3].read_text()
+    assert "<script>" not in hostile_md and "\\<script\\>" in hostile_md
+    released = outputs.feedback_markdown(run, run.submissions[1], released=True)
+    assert f"after-due detail {SECRET}" in released and f"p={SECRET}" not in released
+
+
+# ---------------------------------------------------------------------------------------------- HTML
+
+
+def test_html_self_contained_and_escaped(tmp_path: Path, run: GradeRun) -> None:
+    path = tmp_path / "class.html"
+    outputs.html(run, path)
+    page = path.read_text()
+    assert page.startswith("<!DOCTYPE html>") and page.rstrip().endswith("</html>")
+    assert "<script" not in page.lower(), "no scripts at all, student markup escaped"
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page and "&lt;script&gt;alert(2)&lt;/script&gt;" in page
+    assert "<b>bold</b>" not in page and html_escaped(HOSTILE) in page
+    for external in ('src="http', "href=\"http", "http://", "https://", "<link", "@import", "url("):
+        assert external not in page
+    for cid in IDS:
+        assert f'id="clause-{cid}"' in page and f'href="#clause-{cid}"' in page
+        assert html_escaped(clause(cid).text) in page
+    assert "<svg" in page and "score distribution" in page
+    matrix = page.split("<h2>Submissions by clause</h2>")[1].split("</table>")[0]
+    assert matrix.count("<tr>") == 1 + len(run.submissions)
+    assert 'class="partial"' in matrix and 'class="blocked"' in matrix and 'class="not-run"' in matrix
+    hardest = page.split("<h2>Clauses students fail most</h2>")[1].split("</table>")[0]
+    order = re.findall(r'href="#clause-([^"]+)"', hardest)
+    assert sorted(order) == sorted(IDS) and set(order[:3]) == {"infer.identity", "train.unbiased", "train.p-zero"}
+
+
+def html_escaped(text: str) -> str:
+    import html
+
+    return html.escape(text, quote=True)
+
+
+def test_html_empty_run(tmp_path: Path) -> None:
+    outputs.html(make_run(), tmp_path / "empty.html")
+    outputs.csv_gradebook(make_run(), tmp_path / "empty.csv")
+    outputs.junit(make_run(), tmp_path / "empty.xml")
+    assert "<svg" in (tmp_path / "empty.html").read_text()
+    assert ET.parse(tmp_path / "empty.xml").getroot().findall("testsuite") == []
