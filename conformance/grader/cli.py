@@ -111,7 +111,8 @@ def _unwritable_output(args: argparse.Namespace) -> str | None:
     """Check every output location before grading, so a typo never costs a whole batch."""
     from pathlib import Path
 
-    for option, is_dir in (("gradescope", False), ("csv", False), ("junit", False), ("html", False), ("json", True), ("feedback", True)):
+    outputs = (("gradescope", False), ("csv", False), ("junit", False), ("html", False), ("json", True), ("feedback", True))
+    for option, is_dir in outputs:
         value = getattr(args, option)
         if not value:
             continue
