@@ -70,6 +70,13 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         help="write the clause-by-implementation table as Markdown (for a README or a CI job summary).",
     )
     group.addoption(
+        "--dropout-isolate",
+        action="store_true",
+        default=False,
+        help="run each file implementation (path/to/file.py:Attr) in a sandboxed child process, as the grader "
+        "does; the checks and verdicts stay in this process.",
+    )
+    group.addoption(
         "--dropout-no-baseline",
         action="store_true",
         default=False,
@@ -250,6 +257,12 @@ class DropoutRun:
 
         write_reports(self, config)
 
+    def pytest_unconfigure(self, config: pytest.Config) -> None:
+        for impl in self.implementations:
+            close = getattr(impl.factory, "close", None)
+            if close is not None:
+                close()
+
     def pytest_terminal_summary(self, terminalreporter: Any) -> None:
         from .summary import render
 
@@ -298,6 +311,23 @@ def _select(values: list[str], baseline: bool) -> list[Implementation]:
     return list(chosen.values())
 
 
+def _isolate(impls: list[Implementation]) -> None:
+    """Swap each selected file implementation's factory for a sandboxed one (the baseline stays in-process)."""
+    from .grader.sandbox import Limits, SandboxedFactory
+
+    for impl in impls:
+        if impl.baseline or impl.factory is None:
+            continue
+        target, _, attr = impl.value.rpartition(":")
+        path = Path(target)
+        if not (target.endswith(".py") and path.is_file()):
+            raise pytest.UsageError(
+                f"--dropout-isolate: {impl.value!r} is not a file implementation; isolation runs path/to/file.py:Attr values"
+            )
+        impl.factory = SandboxedFactory(path.resolve(), path.name, attr, Limits(call_timeout=60.0, submission_timeout=24 * 3600.0))
+        impl.how += " (sandboxed in a child process)"
+
+
 def _load_manifests(files: list[str], impls: list[Implementation]) -> list[Any]:
     """User manifests apply to the selected (non-baseline) implementations; registered ones to their own."""
     from .checks import cases
@@ -325,6 +355,8 @@ def pytest_configure(config: pytest.Config) -> None:
     if not values:
         return
     run = DropoutRun(_select(values, not config.getoption("dropout_no_baseline")), seed, profile)
+    if config.getoption("dropout_isolate"):
+        _isolate(run.implementations)
     run.xfail_files = config.getoption("dropout_xfails")
     run.xfails = _load_manifests(run.xfail_files, run.implementations)
     run.report_paths = (config.getoption("dropout_report"), config.getoption("dropout_report_md"))
