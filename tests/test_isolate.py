@@ -27,7 +27,8 @@ def test_isolation_contains_a_crash_to_its_own_checks(pt):
         "    def forward(self, x, training=True):\n        os._exit(9)\n\n"
         "    def backward(self, grad):\n        raise RuntimeError('no forward')\n"
     )
-    result = run(pt, "--dropout-impl=crashy.py:DropoutLayer", "--dropout-isolate", "--dropout-no-baseline", "-k", "init or training-flag")
+    args = ["--dropout-impl=crashy.py:DropoutLayer", "--dropout-isolate", "--dropout-no-baseline"]
+    result = run(pt, *args, "-k", "init or training-flag")
     assert result.ret == 1
     result.assert_outcomes(passed=20, failed=1)
     result.stdout.fnmatch_lines(["*the submission's process died (exit status 9)*"])
