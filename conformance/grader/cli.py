@@ -83,6 +83,11 @@ def parser() -> argparse.ArgumentParser:
     g.add_argument("--junit", metavar="PATH", help="write JUnit XML, one testsuite per submission")
     g.add_argument("--feedback", metavar="DIR", help="write one Markdown feedback file per student")
     g.add_argument("--html", metavar="PATH", help="write a self-contained HTML class report")
+    g.add_argument(
+        "--release",
+        action="store_true",
+        help="grades are published: feedback files include the details of after_due_date/after_published clauses",
+    )
     g.add_argument("-q", "--quiet", action="store_true", help="no progress output")
     return p
 
@@ -172,7 +177,10 @@ def grade(args: argparse.Namespace) -> int:
     )
     for target, write in writers:
         if target:
-            write(run, target)
+            if write is outputs.feedback:
+                outputs.feedback(run, target, released=args.release)
+            else:
+                write(run, target)
             if not args.quiet:
                 print(f"wrote {target}", file=sys.stderr)
     if not args.quiet:
