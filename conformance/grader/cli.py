@@ -167,20 +167,17 @@ def grade(args: argparse.Namespace) -> int:
         )
     run = grade_all(subs, rubric, seed, limits, attr=args.attr, jobs=args.jobs, profile=args.profile,
                     progress=_progress(sys.stderr, args.quiet))
-    writers = (
-        (args.gradescope, outputs.gradescope),
-        (args.csv, outputs.csv_gradebook),
-        (args.json, outputs.json_reports),
-        (args.junit, outputs.junit),
-        (args.feedback, outputs.feedback),
-        (args.html, outputs.html),
+    writers: tuple[tuple[str | None, Any], ...] = (
+        (args.gradescope, lambda t: outputs.gradescope(run, t)),
+        (args.csv, lambda t: outputs.csv_gradebook(run, t)),
+        (args.json, lambda t: outputs.json_reports(run, t)),
+        (args.junit, lambda t: outputs.junit(run, t)),
+        (args.feedback, lambda t: outputs.feedback(run, t, released=args.release)),
+        (args.html, lambda t: outputs.html(run, t)),
     )
     for target, write in writers:
         if target:
-            if write is outputs.feedback:
-                outputs.feedback(run, target, released=args.release)
-            else:
-                write(run, target)
+            write(target)
             if not args.quiet:
                 print(f"wrote {target}", file=sys.stderr)
     if not args.quiet:
