@@ -115,6 +115,7 @@ def grade_submission(sub: Submission, rubric: Rubric, seed: int, limits: Limits,
             result.clauses = _not_run(rubric, result.reason)
             return result
         by_clause = {cid: [c for c in cases("strict") if c.clause == cid] for cid in rubric.clauses}
+        source_file = sub.source / sub.entry if sub.source.is_dir() else sub.source
         timed_out = ""
         for line in rubric.lines:
             c = clause(line.clause)
@@ -126,7 +127,7 @@ def grade_submission(sub: Submission, rubric: Rubric, seed: int, limits: Limits,
             passed, failures, blocked = 0, [], []
             for case in by_clause[line.clause]:
                 try:
-                    outcome = run_case(case, factory, case_seed(seed, case), impl_value=f"{sub.source}:{attr}")
+                    outcome = run_case(case, factory, case_seed(seed, case), impl_value=f"{source_file}:{attr}")
                 except SubmissionTimeout as exc:
                     timed_out = str(exc)
                     break
