@@ -14,7 +14,7 @@ import numpy as np
 
 from .context import ConformanceFailure, Context
 
-MAX_EXAMPLES = 15
+MAX_EXAMPLES = 10
 
 
 def for_all_inputs(ctx: Context, prop: Callable[[Context, str], None], dtype: str) -> None:

@@ -28,8 +28,10 @@ def output_shape(ctx: Context, shape: tuple[int, ...]) -> None:
 def survivors_scaled(ctx: Context, p: float, dtype: str) -> None:
     """Every output element is 0 or x/(1-p), over Hypothesis-generated shapes and values."""
 
+    layer = ctx.construct(p)  # one layer serves every example: a fresh mask per call is the layer's job
+
     def prop(layer_ctx: Context, x_expr: str) -> None:
-        layer = layer_ctx.construct(p)
+        layer_ctx.record(f"layer = impl({p!r})")
         x = layer_ctx.array(x_expr)
         before = plain(x)
         assert_zero_or_scaled(layer_ctx, layer.forward(x), before, p, "forward(x)")
@@ -112,9 +114,9 @@ def unbiased(ctx: Context, p: float) -> None:
 
 @check("train.p-zero", ({"id": "float", "p": 0.0}, {"id": "int", "p": 0}))
 def p_zero_is_noop(ctx: Context, p: float) -> None:
-    """p = 0 keeps every one of 2**21 elements unchanged, and backward is the identity."""
+    """p = 0 keeps every one of 2**20 elements unchanged, and backward is the identity."""
     layer = ctx.construct(p)
-    x = ctx.array(ctx.positive_input((2048, 1024)))
+    x = ctx.array(ctx.positive_input((1024, 1024)))
     before = plain(x)
     kept = assert_zero_or_scaled(ctx, layer.forward(x), before, 0.0, "forward(x)")
     if not kept.all():
