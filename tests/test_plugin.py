@@ -321,7 +321,7 @@ VALUE_FORMS = {
     # id: (value, extra args, header line pattern for the implementation)
     "module": (
         "mylayers:DropoutLayer",
-        ("-o", "pythonpath=src"),
+        ("-c", "pythonpath.ini"),  # an ini file, not -o: pytest 7.4's -o pythonpath needs an inifile
         r"mylayers:DropoutLayer: module mylayers \(.*/src/mylayers\.py\)",
     ),
     "file": ("sub/impl.py:DropoutLayer", (), r"sub/impl\.py:DropoutLayer: file /.*/sub/impl\.py"),
@@ -336,6 +336,7 @@ def test_value_forms(pt: pytest.Pytester, form: str) -> None:
     value, extra, how = VALUE_FORMS[form]
     write(pt, "sub/impl.py", CORRECT)
     write(pt, "src/mylayers.py", CORRECT)  # importable only through pythonpath=src
+    write(pt, "pythonpath.ini", "[pytest]\npythonpath = src\n")
     clauses = ("infer.identity", "back.mask-reuse")
     result = run(
         pt, f"--dropout-impl={value}", *extra, "--dropout-no-baseline", "--dropout-profile=core", "-k", " or ".join(clauses)
