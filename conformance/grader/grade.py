@@ -92,7 +92,7 @@ def _plain_reason(message: str) -> str:
 
 def grade_submission(sub: Submission, rubric: Rubric, seed: int, limits: Limits, attr: str = "DropoutLayer") -> SubmissionResult:
     """Every rubric clause's cases against one sandboxed submission."""
-    from ..checks import case_seed, cases, run_case
+    from ..checks import Outcome, case_seed, cases, run_case
 
     start = time.monotonic()
     result = SubmissionResult(sub.name, str(sub.source), "graded", "")
@@ -119,7 +119,8 @@ def grade_submission(sub: Submission, rubric: Rubric, seed: int, limits: Limits,
         timed_out = ""
         for line in rubric.lines:
             c = clause(line.clause)
-            if timed_out:
+            if timed_out:  # the time ran out in an earlier clause, perhaps right after its last case
+                result.status, result.reason = "timed out", timed_out
                 result.clauses.append(
                     ClauseScore(c.id, c.title, c.level, 0.0, line.points, "not run", timed_out, "", line.visibility)  # type: ignore[arg-type]
                 )
@@ -131,6 +132,8 @@ def grade_submission(sub: Submission, rubric: Rubric, seed: int, limits: Limits,
                 except SubmissionTimeout as exc:
                     timed_out = str(exc)
                     break
+                except Exception as exc:  # noqa: BLE001 - e.g. reseeding its process failed: this case fails, not the batch
+                    outcome = Outcome("failed", f"got: the submission's process failed before the check ran: {exc}")
                 if outcome.status == "passed":
                     passed += 1
                 elif outcome.status == "blocked":

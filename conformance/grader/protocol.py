@@ -18,6 +18,7 @@ import numpy as np
 NUMERIC_KINDS = "biufc"
 MAX_MESSAGE = 256 * 2**20  # bytes a child may send in one reply
 MAX_ELEMENTS = 32 * 2**20
+MAX_HEADER = 64 * 2**10  # bytes of JSON: a few fields, a type name, an error message of at most 500 characters
 
 
 class ProtocolError(Exception):
@@ -34,12 +35,13 @@ def pack(header: dict[str, Any], *arrays: np.ndarray) -> bytes:
 
 
 def unpack_header(message: bytes) -> tuple[dict[str, Any], bytes]:
-    head, sep, body = message.partition(b"\0")
-    if not sep:
-        raise ProtocolError("no header terminator")
+    end = message.find(b"\0", 0, MAX_HEADER + 1)
+    if end < 0:  # a header is never parsed past MAX_HEADER: 200 MB of JSON is gigabytes of objects
+        raise ProtocolError(f"no header terminator in the first {MAX_HEADER} bytes")
+    head, body = message[:end], message[end + 1 :]
     try:
         header = json.loads(head.decode())
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+    except (ValueError, RecursionError) as exc:  # bad UTF-8 or JSON, a 5000-digit int, nesting 20000 deep
         raise ProtocolError(f"unreadable header: {exc}") from None
     if not isinstance(header, dict):
         raise ProtocolError("header is not an object")

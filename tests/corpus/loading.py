@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import sys
 from pathlib import Path
 from types import ModuleType
@@ -37,3 +38,14 @@ def failed_clauses(outcomes: dict[str, Outcome]) -> set[str]:
 
     by_key = {c.key: c.clause for c in cases("strict")}
     return {by_key[k] for k, o in outcomes.items() if o.status == "failed"}
+
+
+HOSTILE = sorted(p for p in (HERE / "hostile").iterdir() if not p.name.startswith((".", "_")) and (p.is_dir() or p.suffix == ".py"))
+"""Hostile submissions: files, and folders holding a dropout.py. Never import one: that is the attack."""
+
+
+def expectation(member: Path) -> tuple[str, float]:
+    """A hostile member's ``EXPECT_STATUS`` and ``EXPECT_MAX_SCORE``, read as text."""
+    source = (member / "dropout.py" if member.is_dir() else member).read_text()
+    found = dict(re.findall(r"^(EXPECT_STATUS|EXPECT_MAX_SCORE) = (\"[^\"]*\"|[0-9.]+)", source, re.MULTILINE))
+    return found["EXPECT_STATUS"].strip('"'), float(found["EXPECT_MAX_SCORE"])

@@ -1,0 +1,20 @@
+"""Calls sys.exit(0) while being imported, hoping a clean exit status reads as success."""
+
+import sys
+
+import numpy as np
+
+EXPECT_STATUS = "import error"
+EXPECT_MAX_SCORE = 0
+
+sys.exit(0)
+
+
+class DropoutLayer:  # never reached
+    def __init__(self, p):
+        if not 0 <= p < 1:
+            raise ValueError(p)
+        self.p = p
+
+    def forward(self, x, training=True):
+        return x * (np.random.random_sample(x.shape) >= self.p) / (1 - self.p) if training else x
