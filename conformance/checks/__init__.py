@@ -128,11 +128,11 @@ def run_case(case: Case, factory: Callable[..., Any], seed: int, **context: Any)
     import numpy as np
 
     np.random.seed(seed)
-    reseed = getattr(factory, "reseed", None)  # a sandboxed implementation reseeds its own process
-    if reseed is not None:
-        reseed(seed)
     ctx = Context(case.clause, factory, seed, **context)
     try:
+        reseed = getattr(factory, "reseed", None)  # a sandboxed implementation reseeds its own process
+        if reseed is not None:
+            reseed(seed)
         case.check.func(ctx, **case.params)
     except ConformanceFailure as exc:
         return Outcome("failed", str(exc))

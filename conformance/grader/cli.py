@@ -7,6 +7,7 @@ import os
 import re
 import secrets
 import sys
+import tempfile
 import time
 from collections.abc import Sequence
 from typing import Any
@@ -158,6 +159,15 @@ def grade(args: argparse.Namespace) -> int:
         print(f"dropout-conformance grade: error: --gradescope takes one submission, found {len(subs)}", file=sys.stderr)
         return 2
     seed = args.seed if args.seed is not None else secrets.randbelow(2**32)
+    from .child import privileges_can_be_dropped
+
+    if os.geteuid() == 0 and not privileges_can_be_dropped():
+        print(
+            "dropout-conformance grade: warning: running as root, but the unprivileged user 'nobody' cannot read "
+            f"this Python ({sys.prefix}); submissions keep root's identity, with no process-count limit. "
+            "Install Python under /usr or /opt, or run the grader as an ordinary user.",
+            file=sys.stderr,
+        )
     limits = Limits(call_timeout=args.timeout, submission_timeout=args.submission_timeout, memory=args.memory)
     if not args.quiet:
         print(
@@ -188,6 +198,8 @@ def grade(args: argparse.Namespace) -> int:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = parser().parse_args(argv)
+    # Hypothesis keeps a cache folder; never in the instructor's (or Gradescope's) working folder.
+    os.environ.setdefault("HYPOTHESIS_STORAGE_DIRECTORY", os.path.join(tempfile.gettempdir(), "dropout-conformance-hypothesis"))
     if args.command == "grade":
         return grade(args)
     return 2  # pragma: no cover - argparse requires a command

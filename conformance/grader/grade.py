@@ -85,9 +85,13 @@ def _not_run(rubric: Rubric, reason: str) -> list[ClauseScore]:
 
 
 def _plain_reason(message: str) -> str:
-    """The student-safe part of a failure: its 'expected'/'got' lines, never the reproducer's values."""
-    keep = [line for line in message.splitlines() if line.startswith(("expected:", "got:"))]
-    return " / ".join(keep)[:400] or message.splitlines()[0][:200]
+    """The student-safe part of a failure: its 'expected'/'got' lines (or, for a call that raised,
+    crashed or hung, that first line), never the reproducer's values."""
+    lines = message.splitlines()
+    keep = [line for line in lines if line.startswith(("expected:", "got:"))]
+    if not keep:  # the clause line, the spec line, then what happened
+        keep = [line for line in lines[2:3] if line.strip() and not line.startswith("  ")] or lines[:1]
+    return " / ".join(keep)[:400]
 
 
 def grade_submission(sub: Submission, rubric: Rubric, seed: int, limits: Limits, attr: str = "DropoutLayer") -> SubmissionResult:
