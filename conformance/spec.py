@@ -181,9 +181,9 @@ CLAUSES: tuple[Clause, ...] = (
         "lifecycle.inference",
         "SHOULD",
         "Inference calls leave training state alone",
-        "After an inference forward, backward returns grad unchanged or raises, and never "
-        "applies a stale training mask; an inference call does not change later training "
-        "behaviour.",
+        "After an inference forward, backward returns grad (within 4 ulp of the coarser dtype) "
+        "or raises, and never applies a stale training mask; an inference call does not change "
+        "later training behaviour.",
     ),
     Clause(
         "back.before-forward-error",
