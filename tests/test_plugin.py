@@ -82,31 +82,7 @@ CONST = 3
 # backward draws a fresh mask from numpy's global RNG (tests/corpus/buggy/backward_draws_new_mask.py):
 # back.mask-reuse fails with a message that depends on the random draws, e.g.
 # "differs from out2's at 43 of 80 positions where x != 0 (first: [2, 5, 8, 10, 13])".
-BUGGY = """\
-import numpy as np
-
-
-class DropoutLayer:
-    def __init__(self, p):
-        if not 0 <= p < 1:
-            raise ValueError(p)
-        self.p = p
-        self.called = False
-
-    def _mask(self, shape):
-        return np.random.rand(*shape) >= self.p
-
-    def forward(self, x, training=True):
-        self.called = True
-        if not training:
-            return x
-        return x * self._mask(x.shape) / (1 - self.p)
-
-    def backward(self, grad):
-        if not self.called:
-            raise RuntimeError("backward before forward")
-        return grad * self._mask(grad.shape) / (1 - self.p)
-"""
+BUGGY = (Path(__file__).parent / "corpus" / "buggy" / "backward_draws_new_mask.py").read_text()  # draws a new mask in backward
 # At p = 0.5 a fresh mask cannot pass for forward's by chance (< 2**-40), whatever the seed.
 BUGGY_FAILS = "back.mask-reuse-p0.5"
 
