@@ -32,7 +32,8 @@ CLAUSES: tuple[Clause, ...] = (
         "MUST",
         "Every valid p is accepted",
         "`DropoutLayer(p)` succeeds for every p with 0 <= p < 1, whether p is a Python float, "
-        "the Python int 0, or a numpy floating scalar.",
+        "the Python int 0, or a numpy floating scalar, and the layer's training forward then runs "
+        "on float64, float32 and float16 inputs.",
     ),
     Clause(
         "init.invalid-p",

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+from typing import Any
+
+import numpy as np
+
 from . import check
-from .context import Context, describe_exception
+from .context import Blocked, Context, describe_exception
 
 VALID_P = (
     {"id": "int0", "p": "0"},
@@ -32,7 +36,7 @@ INVALID_P = (
 )
 
 
-def _value(ctx: Context, expr: str) -> object:
+def _value(ctx: Context, expr: str) -> Any:
     import numpy as np
 
     return eval(expr, {"np": np})  # noqa: S307 - our own literal expressions
@@ -40,8 +44,26 @@ def _value(ctx: Context, expr: str) -> object:
 
 @check("init.valid-p", VALID_P)
 def accepts_valid_p(ctx: Context, p: str) -> None:
-    """Every p in [0, 1) constructs, whatever numeric type carries it."""
-    ctx.construct(_value(ctx, p), owner=True)
+    """Every p in [0, 1) constructs, whatever numeric type carries it, and the layer then runs.
+
+    A numpy-scalar p must not break forward on a narrower input (a float64 p with float16 x). A
+    forward that fails for the equivalent Python float p too is another clause's failure: blocked."""
+    value = _value(ctx, p)
+    layer = ctx.construct(value, owner=True)
+    for dtype in ("float64", "float32", "float16"):
+        x = ctx.array(f"np.ones((2, 4), dtype='{dtype}')", name=f"x_{dtype}")
+        ctx.record(f"out = layer.forward(x_{dtype})")
+        try:
+            layer.layer.forward(x)
+        except Exception as exc:  # noqa: BLE001 - compared with a Python float p below
+            try:
+                ctx.factory(float(value)).forward(np.ones((2, 4), dtype=dtype))
+            except Exception:  # noqa: BLE001
+                raise Blocked("train.output-shape", f"forward on {dtype} input raises for p={float(value)!r} too") from None
+            ctx.fail(
+                f"expected: a layer built with p={p} runs forward on {dtype} input, as it does with p={float(value)!r}\n"
+                f"got: {describe_exception(exc)}"
+            )
 
 
 @check("init.invalid-p", INVALID_P)
