@@ -17,7 +17,7 @@ import collections  # noqa: E402, F401
 import copy  # noqa: E402, F401
 import dataclasses  # noqa: E402, F401
 import enum  # noqa: E402, F401
-import functools  # noqa: E402, F401
+import functools  # noqa: E402
 import importlib.util  # noqa: E402
 import itertools  # noqa: E402, F401
 import math  # noqa: E402, F401
@@ -97,6 +97,7 @@ def confine(spec: ChildSpec, keep_fd: int) -> None:
     sys.path.insert(0, spec.submission_dir)
 
 
+@functools.cache
 def privileges_can_be_dropped() -> bool:
     """Root can become 'nobody' only if 'nobody' can still read this Python: every folder above
     the standard library and numpy must be searchable by others."""

@@ -17,7 +17,7 @@ from typing import Any
 from .. import __version__
 from ..spec import SPEC_VERSION, clause
 from .model import ClauseScore, GradeRun, SubmissionResult
-from .rubric import Rubric
+from .rubric import Rubric, RubricLine
 from .sandbox import CallTimeout, Limits, RemoteError, SandboxedFactory, SandboxError, SubmissionTimeout
 
 
@@ -76,12 +76,9 @@ def discover(paths: Iterable[str], entry: str | None = None) -> list[Submission]
     return found
 
 
-def _not_run(rubric: Rubric, reason: str) -> list[ClauseScore]:
-    out = []
-    for line in rubric.lines:
-        c = clause(line.clause)
-        out.append(ClauseScore(c.id, c.title, c.level, 0.0, line.points, "not run", reason, "", line.visibility))  # type: ignore[arg-type]
-    return out
+def _not_run(line: RubricLine, reason: str) -> ClauseScore:
+    c = clause(line.clause)
+    return ClauseScore(c.id, c.title, c.level, 0.0, line.points, "not run", reason, "", line.visibility)  # type: ignore[arg-type]
 
 
 def _plain_reason(message: str) -> str:
@@ -102,7 +99,7 @@ def grade_submission(sub: Submission, rubric: Rubric, seed: int, limits: Limits,
     result = SubmissionResult(sub.name, str(sub.source), "graded", "")
     if sub.entry is None:
         result.status, result.reason = "no submission", "no dropout.py (or single .py file) in the submission"
-        result.clauses = _not_run(rubric, result.reason)
+        result.clauses = [_not_run(line, result.reason) for line in rubric.lines]
         return result
     factory = SandboxedFactory(sub.source, sub.entry, attr, limits)
     try:
@@ -116,7 +113,7 @@ def grade_submission(sub: Submission, rubric: Rubric, seed: int, limits: Limits,
             result.status = "missing class" if missing else "import error"
             result.reason = f"{sub.entry} has no {attr}" if missing else f"importing {sub.entry} raised {exc}"
         if result.status != "graded":
-            result.clauses = _not_run(rubric, result.reason)
+            result.clauses = [_not_run(line, result.reason) for line in rubric.lines]
             return result
         by_clause = {cid: [c for c in cases("strict") if c.clause == cid] for cid in rubric.clauses}
         source_file = sub.source / sub.entry if sub.source.is_dir() else sub.source
@@ -125,9 +122,7 @@ def grade_submission(sub: Submission, rubric: Rubric, seed: int, limits: Limits,
             c = clause(line.clause)
             if timed_out:  # the time ran out in an earlier clause, perhaps right after its last case
                 result.status, result.reason = "timed out", timed_out
-                result.clauses.append(
-                    ClauseScore(c.id, c.title, c.level, 0.0, line.points, "not run", timed_out, "", line.visibility)  # type: ignore[arg-type]
-                )
+                result.clauses.append(_not_run(line, timed_out))
                 continue
             passed, failures, blocked = 0, [], []
             for case in by_clause[line.clause]:
