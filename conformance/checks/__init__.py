@@ -124,8 +124,27 @@ def cases(profile: str = "spec") -> list[Case]:
 
 
 def run_case(case: Case, factory: Callable[..., Any], seed: int, **context: Any) -> Outcome:
-    """Run one case against ``factory`` (a class or a function taking p) and classify the result."""
+    """Run one case against ``factory`` (a class or a function taking p) and classify the result.
+
+    A property check replays Hypothesis's examples; if one fails, the case runs again from its
+    start with Hypothesis live, which shrinks the failure (see :mod:`.properties`).
+    """
+    from .properties import live_hypothesis
+
+    outcome, replay_failed = _attempt(case, factory, seed, context)
+    if replay_failed:
+        with live_hypothesis():
+            live, _ = _attempt(case, factory, seed, context)
+        if live.status != "passed":  # else the mask that failed did not come back: the replay's failure stands
+            outcome = live
+    return outcome
+
+
+def _attempt(case: Case, factory: Callable[..., Any], seed: int, context: dict[str, Any]) -> tuple[Outcome, bool]:
+    """The case's outcome, and whether it came from a replayed property example."""
     import numpy as np
+
+    from .properties import ShrinkNeeded
 
     np.random.seed(seed)
     ctx = Context(case.clause, factory, seed, **context)
@@ -134,13 +153,19 @@ def run_case(case: Case, factory: Callable[..., Any], seed: int, **context: Any)
         if reseed is not None:
             reseed(seed)
         case.check.func(ctx, **case.params)
-    except ConformanceFailure as exc:
-        return Outcome("failed", str(exc))
-    except Blocked as exc:
-        return Outcome("blocked", str(exc), exc.prerequisite)
+    except ShrinkNeeded as exc:
+        return _classify(ctx, exc.original), True
     except Exception as exc:  # noqa: BLE001 - an implementation's error escaping a check
-        return Outcome("failed", ctx.message(f"the implementation raised {describe_exception(exc)}"))
-    return Outcome("passed")
+        return _classify(ctx, exc), False
+    return Outcome("passed"), False
+
+
+def _classify(ctx: Context, exc: Exception) -> Outcome:
+    if isinstance(exc, ConformanceFailure):
+        return Outcome("failed", str(exc))
+    if isinstance(exc, Blocked):
+        return Outcome("blocked", str(exc), exc.prerequisite)
+    return Outcome("failed", ctx.message(f"the implementation raised {describe_exception(exc)}"))
 
 
 def case_seed(master: int, case: Case) -> int:

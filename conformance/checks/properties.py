@@ -1,5 +1,12 @@
 """Property-based inputs: Hypothesis draws shapes and values, seeded from the check's seed.
 
+Drawing is separated from running. For a given seed and dtype, Hypothesis's examples do not
+depend on the layer as long as every example passes, so they are drawn once per process
+(:func:`drawn_examples`) and replayed against every layer: a grader checking hundreds of
+submissions pays for Hypothesis's engine once per case, not once per submission. When a replayed
+example fails, the whole case is run again with Hypothesis live (:class:`ShrinkNeeded`), so the
+failure is shrunk exactly as a plain Hypothesis run would shrink it.
+
 Each example restarts the check's call record, so a failure's reproducer is the shrunk
 example's own calls. A layer's mask is random, so a failure may not replay; Hypothesis then
 reports it as flaky, and we report the original failure instead.
@@ -7,7 +14,10 @@ reports it as flaky, and we report the original failure instead.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import contextvars
+import functools
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Literal
 
 import numpy as np
@@ -16,11 +26,30 @@ from .context import ConformanceFailure, Context
 
 MAX_EXAMPLES = 10
 
+_LIVE: contextvars.ContextVar[bool] = contextvars.ContextVar("dropout_conformance_live_hypothesis", default=False)
 
-def for_all_inputs(ctx: Context, prop: Callable[[Context, str], None], dtype: str) -> None:
-    """Run ``prop(ctx, x_expr)`` on Hypothesis-drawn arrays of ``dtype`` (rank 1 to 4)."""
+
+class ShrinkNeeded(Exception):
+    """A replayed example failed: run the case again with Hypothesis live, to shrink it."""
+
+    def __init__(self, original: Exception) -> None:
+        super().__init__(str(original))
+        self.original = original
+
+
+@contextmanager
+def live_hypothesis() -> Iterator[None]:
+    """Within this block, property checks run Hypothesis itself instead of replaying its examples."""
+    token = _LIVE.set(True)
+    try:
+        yield
+    finally:
+        _LIVE.reset(token)
+
+
+def _given_arrays(seed_value: int, dtype: str, test: Callable[[np.ndarray], None]) -> Callable[[], None]:
+    """``test`` under Hypothesis: arrays of ``dtype``, rank 1 to 4, sides 1 to 6, seeded."""
     from hypothesis import HealthCheck, Phase, given, seed, settings
-    from hypothesis import errors as herrors
     from hypothesis import strategies as hs
     from hypothesis.extra import numpy as hnp
 
@@ -30,27 +59,57 @@ def for_all_inputs(ctx: Context, prop: Callable[[Context, str], None], dtype: st
         hs.floats(-1e3, 1e3, allow_nan=False, allow_infinity=False, allow_subnormal=False, width=width),
     )
     arrays = hnp.arrays(dtype, hnp.array_shapes(min_dims=1, max_dims=4, min_side=1, max_side=6), elements=elements)
-
-    @seed(ctx.seed)
-    @settings(
-        max_examples=MAX_EXAMPLES,
-        database=None,
-        deadline=None,
-        derandomize=False,
-        print_blob=False,
-        phases=(Phase.generate, Phase.shrink),
-        suppress_health_check=list(HealthCheck),
+    run: Callable[[], None] = seed(seed_value)(
+        settings(
+            max_examples=MAX_EXAMPLES,
+            database=None,
+            deadline=None,
+            derandomize=False,
+            print_blob=False,
+            phases=(Phase.generate, Phase.shrink),
+            suppress_health_check=list(HealthCheck),
+        )(given(arrays)(test))
     )
-    @given(arrays)
-    def run(x: np.ndarray) -> None:
+    return run
+
+
+def expression(x: np.ndarray, dtype: str) -> str:
+    """The literal that rebuilds ``x`` (it is also the reproducer's line)."""
+    return f"np.array({x.tolist()!r}, dtype='{dtype}')"
+
+
+@functools.lru_cache(maxsize=256)
+def drawn_examples(seed_value: int, dtype: str) -> tuple[str, ...]:
+    """The examples Hypothesis generates for this seed and dtype when every one passes."""
+    exprs: list[str] = []
+    _given_arrays(seed_value, dtype, lambda x: exprs.append(expression(x, dtype)))()
+    return tuple(exprs)
+
+
+def for_all_inputs(ctx: Context, prop: Callable[[Context, str], None], dtype: str) -> None:
+    """Run ``prop(ctx, x_expr)`` on Hypothesis-drawn arrays of ``dtype`` (rank 1 to 4)."""
+    if not _LIVE.get():
+        for expr in drawn_examples(ctx.seed, dtype):
+            ctx.restart()
+            np.random.seed(ctx.seed)
+            try:
+                prop(ctx, expr)
+            except Exception as exc:  # noqa: BLE001 - any failure is shrunk by a live run
+                raise ShrinkNeeded(exc) from None
+        return
+
+    from hypothesis import errors as herrors
+
+    def test(x: np.ndarray) -> None:
         ctx.restart()
         np.random.seed(ctx.seed)
-        prop(ctx, f"np.array({x.tolist()!r}, dtype='{dtype}')")
+        prop(ctx, expression(x, dtype))
 
     try:
-        run()
+        _given_arrays(ctx.seed, dtype, test)()
     except herrors.Flaky as exc:
         inner = [e for e in getattr(exc, "exceptions", ()) if isinstance(e, ConformanceFailure)]
         if inner:
             raise inner[0] from None
         raise
+

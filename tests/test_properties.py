@@ -1,0 +1,74 @@
+"""Property examples are drawn once and replayed; a failure is shrunk by a live Hypothesis run.
+
+The replay is a speed-up only if it never changes a verdict or a message, so these tests compare
+it with Hypothesis run live on the same seed.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pytest
+
+from dropout_conformance.checks import case_seed, cases, run_case
+from dropout_conformance.checks.context import Context
+from dropout_conformance.checks.properties import drawn_examples, for_all_inputs, live_hypothesis
+from dropout_reference import DropoutLayer
+
+from .corpus.loading import BUGGY, load
+
+VALUES = [c for c in cases("spec") if c.clause == "train.values"]
+
+
+@pytest.mark.parametrize("seed", [1, 2026, 2**31 - 5])
+@pytest.mark.parametrize("dtype", ["float64", "float32", "float16"])
+def test_drawn_examples_are_what_live_hypothesis_feeds_a_passing_layer(seed: int, dtype: str) -> None:
+    seen: list[str] = []
+    layer = DropoutLayer(0.5)
+
+    def prop(ctx: Context, expr: str) -> None:
+        layer.forward(ctx.array(expr))
+        seen.append(expr)
+
+    with live_hypothesis():
+        for_all_inputs(Context("train.values", DropoutLayer, seed), prop, dtype)
+    assert seen == list(drawn_examples(seed, dtype))
+    assert len(seen) == 10
+
+
+@pytest.mark.parametrize("member", ["scales_by_one_over_p", "no_train_time_scaling", "returns_flattened"])
+def test_a_replayed_failure_is_reported_as_live_hypothesis_reports_it(member: str) -> None:
+    module, _ = load(next(p for p in BUGGY if p.stem == member))
+    impl = module.DropoutLayer
+    case = VALUES[0]
+    replayed = run_case(case, impl, case_seed(7, case))
+    with live_hypothesis():
+        live = run_case(case, impl, case_seed(7, case))
+    assert replayed.status in ("failed", "blocked")
+    assert replayed == live
+
+
+class FailsOnceOnTheThirdCall:
+    """Wrong on the third forward of the process only: the live rerun does not see it again."""
+
+    calls = 0
+
+    def __init__(self, p: float) -> None:
+        self.inner = DropoutLayer(p)
+
+    def forward(self, x: np.ndarray, training: bool = True) -> Any:
+        type(self).calls += 1
+        out = self.inner.forward(x, training)
+        return out + 1 if type(self).calls == 3 else out
+
+    def backward(self, grad: np.ndarray) -> np.ndarray:
+        return self.inner.backward(grad)
+
+
+def test_a_replayed_failure_that_does_not_recur_live_stands() -> None:
+    case = VALUES[0]
+    outcome = run_case(case, FailsOnceOnTheThirdCall, case_seed(7, case))
+    assert outcome.status == "failed"
+    assert "neither" in outcome.message
+    assert FailsOnceOnTheThirdCall.calls > 10  # the live rerun ran its own examples
