@@ -123,16 +123,18 @@ def cases(profile: str = "spec") -> list[Case]:
     return out
 
 
-def run_case(case: Case, factory: Callable[..., Any], seed: int, **context: Any) -> Outcome:
+def run_case(case: Case, factory: Callable[..., Any], seed: int, *, shrink: bool = True, **context: Any) -> Outcome:
     """Run one case against ``factory`` (a class or a function taking p) and classify the result.
 
     A property check replays Hypothesis's examples; if one fails, the case runs again from its
-    start with Hypothesis live, which shrinks the failure (see :mod:`.properties`).
+    start with Hypothesis live, which shrinks the failure (see :mod:`.properties`). With
+    ``shrink=False`` the replayed example is reported as it is: the same verdict, sooner, with a
+    longer reproducer.
     """
     from .properties import live_hypothesis
 
     outcome, replay_failed = _attempt(case, factory, seed, context)
-    if replay_failed:
+    if replay_failed and shrink:
         with live_hypothesis():
             live, _ = _attempt(case, factory, seed, context)
         if live.status != "passed":  # else the mask that failed did not come back: the replay's failure stands

@@ -35,10 +35,16 @@ def coarser(*dtypes: np.dtype) -> np.dtype:
 def close_mask(got: np.ndarray, expected: np.ndarray, dtype: np.dtype) -> np.ndarray:
     """Elementwise: ``got`` within ULPS ulp of ``expected`` (float64) at ``dtype``'s precision."""
     info = np.finfo(dtype)
-    tol = ULPS * float(info.eps) * np.abs(expected) + ULPS * float(info.smallest_subnormal)
+    wide = got.astype(np.float64)
     with np.errstate(invalid="ignore", over="ignore"):
-        diff = np.abs(got.astype(np.float64) - expected)
-        return (diff <= tol) | ((got.astype(np.float64) == expected) & np.isinf(expected))
+        tol = np.abs(expected)
+        tol *= ULPS * float(info.eps)
+        tol += ULPS * float(info.smallest_subnormal)
+        close = np.abs(wide - expected) <= tol
+    infinite = np.isinf(expected)
+    if infinite.any():
+        close |= (wide == expected) & infinite
+    return close
 
 
 def _mismatches(bad: np.ndarray, columns: dict[str, np.ndarray]) -> str:

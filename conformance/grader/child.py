@@ -44,7 +44,7 @@ MAX_RESULT_BYTES = 128 * 2**20
 # may rebind builtins.isinstance/type or np.ndarray/np.array_equal in its process, not these names.
 # (Patching this module itself could still misreport a result's type, never its values.)
 _type, _issubclass = type, issubclass
-_NDARRAY, _GENERIC, _asarray = np.ndarray, np.generic, np.asarray
+_NDARRAY, _GENERIC, _UINT8, _asarray = np.ndarray, np.generic, np.dtype(np.uint8), np.asarray
 
 
 @dataclass(frozen=True)
@@ -150,7 +150,12 @@ def result_reply(result: Any, given: np.ndarray | None, before: np.ndarray | Non
 
 def _changed(given: np.ndarray, before: np.ndarray) -> bool:
     """Did the layer write to its input? Only ndarray's own (C, unpatchable) methods decide."""
-    return given.shape != before.shape or given.dtype != before.dtype or given.tobytes() != before.tobytes()
+    if given.shape != before.shape or given.dtype != before.dtype:
+        return True
+    try:  # bytewise, so a NaN is equal to itself; a view needs a C-contiguous last axis
+        return bool((given.view(_UINT8) != before.view(_UINT8)).any())
+    except ValueError:
+        return given.tobytes() != before.tobytes()
 
 
 def serve(conn: Any, factory: Any) -> None:
@@ -172,7 +177,7 @@ def serve(conn: Any, factory: Any) -> None:
                 reply = pack({"ok": True})
             elif op in ("forward", "backward"):
                 (given,) = decode_arrays(body, 1)
-                before = given.copy()
+                before = given.copy(order="K")
                 layer = layers[header["handle"]]
                 if op == "forward":
                     result = layer.forward(given, *header.get("args", []), **header.get("kwargs", {}))

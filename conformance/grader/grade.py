@@ -127,7 +127,9 @@ def grade_submission(sub: Submission, rubric: Rubric, seed: int, limits: Limits,
             passed, failures, blocked = 0, [], []
             for case in by_clause[line.clause]:
                 try:
-                    outcome = run_case(case, factory, case_seed(seed, case), impl_value=f"{source_file}:{attr}")
+                    outcome = run_case(
+                        case, factory, case_seed(seed, case), impl_value=f"{source_file}:{attr}", shrink=not failures
+                    )  # a clause's first failure is shrunk for the feedback; its verdict never depends on it
                 except SubmissionTimeout as exc:
                     timed_out = str(exc)
                     break
