@@ -124,7 +124,9 @@ def grade_submission(sub: Submission, rubric: Rubric, seed: int, limits: Limits,
                 result.status, result.reason = "timed out", timed_out
                 result.clauses.append(_not_run(line, timed_out))
                 continue
-            passed, failures, blocked = 0, [], []
+            passed = 0
+            failures: list[str] = []
+            blocked: list[str] = []
             for case in by_clause[line.clause]:
                 try:
                     outcome = run_case(

@@ -172,7 +172,7 @@ class SandboxedFactory:
             pass
 
     # ---------------------------------------------------------------- calls
-    def _receive(self, what: str) -> tuple[dict[str, Any], bytes]:
+    def _receive(self, what: str) -> tuple[dict[str, Any], memoryview]:
         remaining = self.deadline - time.monotonic()
         if remaining <= 0:
             self.stop()
@@ -198,7 +198,7 @@ class SandboxedFactory:
             self.stop()
             raise SandboxError(f"{what}: the submission's process sent garbage ({exc})") from None
 
-    def request(self, what: str, header: dict[str, Any], *arrays: np.ndarray) -> tuple[dict[str, Any], bytes]:
+    def request(self, what: str, header: dict[str, Any], *arrays: np.ndarray) -> tuple[dict[str, Any], memoryview]:
         if self.conn is None:
             raise SandboxError("the submission's process is gone")
         try:
