@@ -72,3 +72,15 @@ def test_a_replayed_failure_that_does_not_recur_live_stands() -> None:
     assert outcome.status == "failed"
     assert "neither" in outcome.message
     assert FailsOnceOnTheThirdCall.calls > 10  # the live rerun ran its own examples
+
+
+@pytest.mark.parametrize("member", ["scales_by_one_over_p", "no_train_time_scaling"])
+def test_without_shrinking_the_verdict_is_the_same_and_the_example_unshrunk(member: str) -> None:
+    """The grader shrinks only a clause's first failing case; the others keep their replayed example."""
+    module, _ = load(next(p for p in BUGGY if p.stem == member))
+    case = VALUES[-1]
+    shrunk = run_case(case, module.DropoutLayer, case_seed(7, case))
+    unshrunk = run_case(case, module.DropoutLayer, case_seed(7, case), shrink=False)
+    assert shrunk.status == unshrunk.status == "failed"
+    assert shrunk.message.splitlines()[:3] == unshrunk.message.splitlines()[:3]  # clause, spec, expected
+    assert len(unshrunk.message) >= len(shrunk.message)
