@@ -21,6 +21,7 @@ import functools  # noqa: E402
 import importlib.util  # noqa: E402
 import itertools  # noqa: E402, F401
 import math  # noqa: E402, F401
+import mmap  # noqa: E402
 import numbers  # noqa: E402, F401
 import operator  # noqa: E402, F401
 import random  # noqa: E402
@@ -35,7 +36,17 @@ from typing import Any  # noqa: E402
 
 import numpy as np  # noqa: E402
 
-from .protocol import decode_arrays, decode_p, pack, unpack_header  # noqa: E402
+from .protocol import (  # noqa: E402
+    EXCHANGE_SIZE,
+    body_parts,
+    decode_arrays,
+    decode_p,
+    exchange_length,
+    frame,
+    size_of,
+    unpack_header,
+    via_exchange,
+)
 
 NOBODY = 65534
 MAX_RESULT_BYTES = 128 * 2**20
@@ -56,6 +67,7 @@ class ChildSpec:
     entry: str
     attr: str
     output_file: str
+    exchange_file: str
     memory: int
     cpu_seconds: int
     file_size: int
@@ -63,8 +75,12 @@ class ChildSpec:
     drop_privileges: bool
 
 
-def confine(spec: ChildSpec, keep_fd: int) -> None:
-    """Limits, a new session, an empty folder, no privileges, no inherited files, no environment."""
+def confine(spec: ChildSpec, keep_fd: int) -> mmap.mmap | None:
+    """Limits, a new session, an empty folder, no privileges, no inherited files, no environment.
+
+    Returns the exchange file mapped in memory (its descriptor closed, its name unlinked by the
+    parent once this child is ready), or None where it cannot be mapped: then all goes by socket.
+    """
     os.setsid()
     out = os.open(spec.output_file, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     null = os.open(os.devnull, os.O_RDONLY)
@@ -77,6 +93,14 @@ def confine(spec: ChildSpec, keep_fd: int) -> None:
     os.closerange(3, keep_fd)
     os.closerange(keep_fd + 1, 65536)
     signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # an output flood fails a write, it does not kill
+    try:  # opened while still privileged: the file is the parent's, mode 0600
+        fd = os.open(spec.exchange_file, os.O_RDWR)
+        try:
+            exchange: mmap.mmap | None = mmap.mmap(fd, EXCHANGE_SIZE)
+        finally:
+            os.close(fd)
+    except (OSError, ValueError):
+        exchange = None
     for limit, value in (
         (resource.RLIMIT_AS, spec.memory),
         (resource.RLIMIT_CPU, spec.cpu_seconds),
@@ -95,6 +119,7 @@ def confine(spec: ChildSpec, keep_fd: int) -> None:
     os.environ.clear()
     os.environ.update({"PATH": "/usr/bin:/bin", "HOME": spec.workdir, "LANG": "C.UTF-8", "OPENBLAS_NUM_THREADS": "1"})
     sys.path.insert(0, spec.submission_dir)
+    return exchange
 
 
 @functools.cache
@@ -123,12 +148,26 @@ def load(spec: ChildSpec) -> Any:
     return getattr(module, spec.attr)
 
 
-def error_reply(exc: BaseException) -> bytes:
+def error_reply(exc: BaseException) -> dict[str, Any]:
     names = [k.__name__ for k in type(exc).__mro__]
-    return pack({"ok": False, "error": type(exc).__name__, "mro": names, "message": str(exc)[:500]})
+    return {"ok": False, "error": type(exc).__name__, "mro": names, "message": str(exc)[:500]}
 
 
-def result_reply(result: Any, given: np.ndarray | None, before: np.ndarray | None) -> bytes:
+def send(conn: Any, exchange: mmap.mmap | None, header: dict[str, Any], arrays: list[np.ndarray] | None = None) -> None:
+    """Reply with ``header`` and ``arrays``: a large body through the exchange file, the rest by socket."""
+    parts = body_parts(arrays or [])
+    size = size_of(parts)
+    if exchange is not None and via_exchange(size):
+        pos = 0
+        for part in parts:
+            n = memoryview(part).nbytes
+            exchange[pos : pos + n] = part
+            pos += n
+        header, parts = {**header, "exchange": size}, []
+    conn.send_bytes(frame(header, parts))
+
+
+def result_reply(result: Any, given: np.ndarray | None, before: np.ndarray | None) -> tuple[dict[str, Any], list[np.ndarray]]:
     """Describe a return value; arrays travel as .npy, anything else only by its type's name."""
     kind = _type(result)
     header: dict[str, Any] = {"ok": True, "same_input": given is not None and result is given}
@@ -145,7 +184,7 @@ def result_reply(result: Any, given: np.ndarray | None, before: np.ndarray | Non
     if given is not None and before is not None and _changed(given, before):
         header["input_changed"] = True
         arrays.append(given)
-    return pack(header, *arrays)
+    return header, arrays
 
 
 def _changed(given: np.ndarray, before: np.ndarray) -> bool:
@@ -158,7 +197,7 @@ def _changed(given: np.ndarray, before: np.ndarray) -> bool:
         return given.tobytes() != before.tobytes()
 
 
-def serve(conn: Any, factory: Any) -> None:
+def serve(conn: Any, factory: Any, exchange: mmap.mmap | None) -> None:
     layers: dict[int, Any] = {}
     while True:
         try:
@@ -166,15 +205,19 @@ def serve(conn: Any, factory: Any) -> None:
         except EOFError:
             return
         header, body = unpack_header(message)
+        length = exchange_length(header, body)
+        if length is not None and exchange is not None:
+            body = memoryview(exchange)[:length]
         op = header["op"]
+        arrays: list[np.ndarray] = []
         try:
             if op == "seed":
                 np.random.seed(header["seed"])
                 random.seed(header["seed"])
-                reply = pack({"ok": True})
+                reply: dict[str, Any] = {"ok": True}
             elif op == "construct":
                 layers[header["handle"]] = factory(decode_p(header["p"]))
-                reply = pack({"ok": True})
+                reply = {"ok": True}
             elif op in ("forward", "backward"):
                 (given,) = decode_arrays(body, 1)
                 before = given.copy(order="K")
@@ -183,24 +226,25 @@ def serve(conn: Any, factory: Any) -> None:
                     result = layer.forward(given, *header.get("args", []), **header.get("kwargs", {}))
                 else:
                     result = layer.backward(given)
-                reply = result_reply(result, given, before)
+                reply, arrays = result_reply(result, given, before)
             else:
-                reply = pack({"ok": False, "error": "ProtocolError", "mro": [], "message": f"unknown op {op}"})
+                reply = {"ok": False, "error": "ProtocolError", "mro": [], "message": f"unknown op {op}"}
         except BaseException as exc:  # noqa: BLE001 - SystemExit and KeyboardInterrupt too: all are answers
-            reply = error_reply(exc)
-        conn.send_bytes(reply)
+            reply, arrays = error_reply(exc), []
+        send(conn, exchange, reply, arrays)
 
 
 def main(conn: Any, spec: ChildSpec) -> None:
     """Entry point of a sandboxed child (started by the fork server)."""
+    exchange = None
     try:
-        confine(spec, conn.fileno())
+        exchange = confine(spec, conn.fileno())
         factory = load(spec)
     except BaseException as exc:  # noqa: BLE001 - reported to the parent as the import's failure
-        conn.send_bytes(error_reply(exc))
+        send(conn, None, error_reply(exc))
         return
     if not callable(factory):
-        conn.send_bytes(pack({"ok": False, "error": "TypeError", "mro": [], "message": f"{spec.attr} is not callable"}))
+        send(conn, None, {"ok": False, "error": "TypeError", "mro": [], "message": f"{spec.attr} is not callable"})
         return
-    conn.send_bytes(pack({"ok": True, "ready": True}))
-    serve(conn, factory)
+    send(conn, None, {"ok": True, "ready": True, "mapped": exchange is not None})
+    serve(conn, factory, exchange)

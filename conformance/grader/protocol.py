@@ -1,9 +1,10 @@
 """The wire format between the grader and a sandboxed submission: no pickle, ever.
 
 A message is a UTF-8 JSON header, a NUL byte, then zero or more ``.npy`` arrays written with
-``allow_pickle=False``. The parent decodes what a child sends with :func:`decode_arrays`, which
-accepts only plain numeric arrays within a size budget, so a hostile child can send wrong
-numbers but never code, objects or an allocation bomb.
+``allow_pickle=False``; a large body goes through the sandbox's exchange file instead. The
+parent decodes what a child sends with :func:`decode_arrays`, which accepts only plain numeric
+arrays within a size budget, so a hostile child can send wrong numbers but never code, objects
+or an allocation bomb.
 """
 
 from __future__ import annotations
@@ -21,6 +22,11 @@ MAX_MESSAGE = 256 * 2**20  # bytes a child may send in one reply
 MAX_ELEMENTS = 32 * 2**20
 MAX_HEADER = 64 * 2**10  # bytes of JSON: a few fields, a type name, an error message of at most 500 characters
 NPY_HEADER_MAX = 12 + 10_000  # magic, version, length, and numpy's own cap on an .npy header
+INLINE_MAX = 256 * 2**10
+EXCHANGE_SIZE = 32 * 2**20
+"""Bytes of a sandbox's exchange file. A body larger than INLINE_MAX and no larger than this is
+written there and announced on the socket as ``"exchange": length``: a socket moves 8 MB in
+64 KB turns between the two processes, a shared file in one copy each way."""
 
 
 class ProtocolError(Exception):
@@ -29,10 +35,35 @@ class ProtocolError(Exception):
 
 def pack(header: dict[str, Any], *arrays: np.ndarray) -> bytes:
     """One message: the JSON header, NUL, then each array as ``.npy`` (copied once, into the message)."""
-    parts: list[Any] = [json.dumps(header).encode(), b"\0"]
-    for a in arrays:
-        parts += _npy(a)
-    return b"".join(parts)
+    return frame(header, body_parts(arrays))
+
+
+def frame(header: dict[str, Any], parts: list[Any]) -> bytes:
+    return b"".join([json.dumps(header).encode(), b"\0", *parts])
+
+
+def body_parts(arrays: tuple[np.ndarray, ...] | list[np.ndarray]) -> list[Any]:
+    """The body's buffers: each array's ``.npy`` header and data, not yet copied anywhere."""
+    return [part for a in arrays for part in _npy(a)]
+
+
+def size_of(parts: list[Any]) -> int:
+    return sum(memoryview(p).nbytes for p in parts)
+
+
+def via_exchange(size: int) -> bool:
+    """A body this large travels through the exchange file rather than the socket."""
+    return INLINE_MAX < size <= EXCHANGE_SIZE
+
+
+def exchange_length(header: dict[str, Any], inline: memoryview) -> int | None:
+    """The length of a body sent through the exchange file, validated; None for an inline body."""
+    if "exchange" not in header:
+        return None
+    n = header["exchange"]
+    if type(n) is not int or not 0 < n <= EXCHANGE_SIZE or len(inline):
+        raise ProtocolError(f"bad exchange length {str(n)[:40]}")
+    return n
 
 
 def _npy(a: np.ndarray) -> list[Any]:

@@ -9,6 +9,7 @@ numpy preloaded, so starting one costs milliseconds. Every reply is decoded by
 from __future__ import annotations
 
 import builtins
+import contextlib
 import multiprocessing
 import os
 import shutil
@@ -22,7 +23,19 @@ from typing import Any
 import numpy as np
 
 from . import child
-from .protocol import MAX_MESSAGE, ProtocolError, decode_arrays, encode_p, pack, unpack_header
+from .protocol import (
+    EXCHANGE_SIZE,
+    MAX_MESSAGE,
+    ProtocolError,
+    body_parts,
+    decode_arrays,
+    encode_p,
+    exchange_length,
+    frame,
+    size_of,
+    unpack_header,
+    via_exchange,
+)
 
 OUTPUT_CAP = 64 * 1024
 COPY_CAP = 16 * 2**20
@@ -97,6 +110,8 @@ class SandboxedFactory:
         self.tmp = Path(tempfile.mkdtemp(prefix="dropout-grade-"))
         self.proc: Any = None
         self.conn: Any = None
+        self.exchange: int | None = None
+        """Descriptor of the file shared with the child for large bodies (None: all goes by socket)."""
         self.next_handle = 0
         self.generation = 0
         self.output = b""
@@ -129,7 +144,10 @@ class SandboxedFactory:
             file_size=self.limits.file_size,
             processes=self.limits.processes,
             drop_privileges=child.privileges_can_be_dropped(),
+            exchange_file=str(run / "exchange"),
         )
+        self.exchange = os.open(spec.exchange_file, os.O_RDWR | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o600)
+        os.ftruncate(self.exchange, EXCHANGE_SIZE)  # sparse; the child maps it, so its file-size limit never applies
         ctx = context()
         parent_end, child_end = ctx.Pipe(duplex=True)
         self.proc = ctx.Process(target=child.main, args=(child_end, spec), daemon=True)
@@ -139,7 +157,14 @@ class SandboxedFactory:
         child_end.close()
         self.conn = parent_end
         self.output_file = run / "output.txt"
-        header, _ = self._receive("importing the submission")
+        try:
+            header, _ = self._receive("importing the submission")
+        finally:  # mapped or not, the file's name goes: no other process can open it from now on
+            with contextlib.suppress(FileNotFoundError):  # unless a submission running as root removed it first
+                os.unlink(spec.exchange_file)
+        if header.get("mapped") is not True:
+            os.close(self.exchange)
+            self.exchange = None
         if not header.get("ok"):
             raise remote_exception(header)
         if self.seed_value is not None:
@@ -159,6 +184,9 @@ class SandboxedFactory:
         if self.conn is not None:
             self.conn.close()
             self.conn = None
+        if self.exchange is not None:
+            os.close(self.exchange)
+            self.exchange = None
 
     def close(self) -> None:
         self.stop()
@@ -193,16 +221,55 @@ class SandboxedFactory:
                 raise SandboxError(f"{what}: the submission sent more than {MAX_MESSAGE} bytes") from None
             raise SandboxError(f"{what}: the submission's process died ({_describe_exit(code)})") from None
         try:
-            return unpack_header(message)
+            header, body = unpack_header(message)
+            length = exchange_length(header, body)
+            if length is not None:
+                body = self._read_exchange(length)
         except ProtocolError as exc:
             self.stop()
             raise SandboxError(f"{what}: the submission's process sent garbage ({exc})") from None
+        return header, body
+
+    def _read_exchange(self, length: int) -> memoryview:
+        """A body the child wrote to the exchange file, copied out (never mapped here: a parent's
+        mapping could fault if the file changed under it)."""
+        if self.exchange is None:
+            raise ProtocolError("a body announced in an exchange file this sandbox does not have")
+        view = memoryview(bytearray(length))
+        got = 0
+        while got < length:
+            n = os.preadv(self.exchange, [view[got:]], got)
+            if n <= 0:
+                raise ProtocolError("the exchange file is shorter than announced")
+            got += n
+        return view
+
+    def _send(self, header: dict[str, Any], arrays: tuple[np.ndarray, ...]) -> None:
+        parts = body_parts(arrays)
+        size = size_of(parts)
+        if self.exchange is not None and via_exchange(size) and self._write_exchange(parts):
+            header, parts = {**header, "exchange": size}, []
+        self.conn.send_bytes(frame(header, parts))
+
+    def _write_exchange(self, parts: list[Any]) -> bool:
+        """Write a body to the exchange file; False if the file system refused (then it goes by socket)."""
+        assert self.exchange is not None
+        offset = 0
+        try:
+            for part in parts:
+                view = memoryview(part).cast("B")
+                while view:
+                    n = os.pwrite(self.exchange, view, offset)
+                    offset, view = offset + n, view[n:]
+        except OSError:
+            return False
+        return True
 
     def request(self, what: str, header: dict[str, Any], *arrays: np.ndarray) -> tuple[dict[str, Any], memoryview]:
         if self.conn is None:
             raise SandboxError("the submission's process is gone")
         try:
-            self.conn.send_bytes(pack(header, *arrays))
+            self._send(header, arrays)
         except (BrokenPipeError, OSError):
             self.stop()
             raise SandboxError(f"{what}: the submission's process died") from None
