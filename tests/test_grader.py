@@ -34,7 +34,7 @@ from dropout_conformance.grader.outputs import slug
 from dropout_conformance.grader.rubric import Rubric, RubricLine, load_rubric
 from dropout_conformance.grader.sandbox import OUTPUT_CAP, Limits
 from dropout_conformance.spec import CLAUSES, in_profile
-from tests.corpus.loading import HERE, HOSTILE, expectation, load
+from tests.corpus.loading import HERE, HOSTILE, expectation, load, report_problem
 
 CALL_TIMEOUT, SUBMISSION_TIMEOUT, JOBS, SEED = 5, 10, 2, 20240229
 OVERRUN = 5
@@ -212,11 +212,9 @@ def test_hostile_member(batch: dict[str, Any], member: Path) -> None:
     record = batch["records"][name]
     summary = f"{name}: {record['score']:g}/{record['max_score']:g} {record['status']} ({record['reason']}); {_clauses(record)}"
     assert record["max_score"] == len(CORE), summary
-    assert record["status"] == status, f"expected status {status!r}; got {summary}"
-    assert record["score"] <= most, f"the grader was fooled: at most {most:g} points are honest; got {summary}"
-    if status == "graded":
-        assert record["score"] == most, f"harsher than the honest {most:g} points; got {summary}"
-    else:
+    problem = report_problem("hostile", member, record)
+    assert problem is None, f"{problem}; {summary}"
+    if status != "graded":
         assert record["reason"].strip(), f"no reason given for status {status!r}"
     reasons = [c["reason"] for c in record["clauses"] if c["status"] != "passed"]
     if status != "graded":
@@ -230,18 +228,14 @@ def test_hostile_member(batch: dict[str, Any], member: Path) -> None:
 
 def test_neighbours_are_graded_as_if_alone(batch: dict[str, Any]) -> None:
     """Correct members in the hostile batch get full marks; buggy ones lose exactly their bug's clauses."""
-    for stem in CORRECT_NEIGHBOURS:
-        record = batch["records"][f"correct_{stem}"]
-        assert (record["status"], record["score"]) == ("graded", len(CORE)), f"{stem}: {_clauses(record)}"
-    for stem in BUGGY_NEIGHBOURS:
+    for kind, stems in (("correct", CORRECT_NEIGHBOURS), ("buggy", BUGGY_NEIGHBOURS)):
+        for stem in stems:
+            record = batch["records"][f"{kind}_{stem}"]
+            problem = report_problem(kind, HERE / kind / f"{stem}.py", record)
+            assert problem is None, f"{stem}: {problem}; {_clauses(record)}"
+    for stem in BUGGY_NEIGHBOURS:  # each neighbour's clause is in the default rubric: it must be caught, not skipped
         module, _ = load(HERE / "buggy" / f"{stem}.py")
-        allowed = {module.CAUGHT_BY, *getattr(module, "ALSO_FAILS", ())}
-        record = batch["records"][f"buggy_{stem}"]
-        points = {c["id"]: c["points"] for c in record["clauses"]}
-        assert record["status"] == "graded", f"{stem}: {record['status']} {record['reason']}"
-        assert points[module.CAUGHT_BY] == 0, f"{stem} must lose {module.CAUGHT_BY}: {_clauses(record)}"
-        lost = sorted(cid for cid, p in points.items() if p < 1 and cid not in allowed)
-        assert not lost, f"{stem} lost points for clauses its bug does not touch: {lost}; {_clauses(record)}"
+        assert module.CAUGHT_BY in CORE
 
 
 def test_reports_are_the_graders_own(batch: dict[str, Any]) -> None:

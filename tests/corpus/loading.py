@@ -6,6 +6,7 @@ import re
 import sys
 from pathlib import Path
 from types import ModuleType
+from typing import Any
 
 from dropout_conformance.checks import Outcome, run_all
 from dropout_conformance.resolve import resolve
@@ -49,3 +50,34 @@ def expectation(member: Path) -> tuple[str, float]:
     source = (member / "dropout.py" if member.is_dir() else member).read_text()
     found = dict(re.findall(r"^(EXPECT_STATUS|EXPECT_MAX_SCORE) = (\"[^\"]*\"|[0-9.]+)", source, re.MULTILINE))
     return found["EXPECT_STATUS"].strip('"'), float(found["EXPECT_MAX_SCORE"])
+
+
+def report_problem(kind: str, member: Path, record: dict[str, Any]) -> str | None:
+    """What is wrong with the grader's JSON report on a corpus member graded with the default
+    rubric, or None: a correct member gets every point; a buggy one loses its ``CAUGHT_BY``
+    clause (when the rubric has it) and fails no clause outside ``ALSO_FAILS`` (its bug may block
+    others); a hostile one gets its ``EXPECT_STATUS`` and no more than its honest points (exactly
+    those when graded)."""
+    points = {c["id"]: c["points"] for c in record["clauses"]}
+    maximum = {c["id"]: c["max_points"] for c in record["clauses"]}
+    lost = sorted(cid for cid in points if points[cid] < maximum[cid])
+    if kind == "correct":
+        return f"a correct member lost {lost}" if lost or record["status"] != "graded" else None
+    if kind == "buggy":
+        module, _ = load(member)
+        allowed = {module.CAUGHT_BY, *getattr(module, "ALSO_FAILS", ())}
+        if record["status"] != "graded":
+            return f"status {record['status']}: {record['reason']}"
+        if module.CAUGHT_BY in points and points[module.CAUGHT_BY] == maximum[module.CAUGHT_BY]:
+            return f"not caught by {module.CAUGHT_BY}"
+        status = {c["id"]: c["status"] for c in record["clauses"]}
+        wrong = [cid for cid in lost if cid not in allowed and status[cid] != "blocked"]  # blocked: by its own bug
+        return f"failed clauses its bug does not touch: {wrong}" if wrong else None
+    status, most = expectation(member)
+    if record["status"] != status:
+        return f"status {record['status']!r}, expected {status!r} ({record['reason']})"
+    if record["score"] > most:
+        return f"the grader was fooled: {record['score']:g} points, at most {most:g} are honest"
+    if status == "graded" and record["score"] < most:
+        return f"harsher than the honest {most:g} points: {record['score']:g}"
+    return None
