@@ -24,16 +24,12 @@ is the path of a TOML file (or the TOML text itself).
 
 from __future__ import annotations
 
-import sys
 from dataclasses import dataclass
 from importlib.metadata import entry_points
 from pathlib import Path
 from typing import Any
 
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover - exercised by the py310 tox environments
-    import tomli as tomllib
+from ._compat import tomllib
 
 GROUP = "dropout_conformance.xfails"
 KEYS = {"clause", "variant", "p", "dtype", "reason", "link", "impl"}

@@ -13,16 +13,11 @@ Only clauses with points are run, so a rubric is also how an instructor picks th
 
 from __future__ import annotations
 
-import sys
 from dataclasses import dataclass
 from pathlib import Path
 
+from .._compat import tomllib
 from ..spec import CLAUSES, clause
-
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover
-    import tomli as tomllib
 
 VISIBILITIES = ("hidden", "after_due_date", "after_published", "visible")
 
