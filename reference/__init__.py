@@ -64,6 +64,7 @@ class DropoutLayer:
         assert keep is not None
         dtype = a.dtype if np.issubdtype(a.dtype, np.inexact) else np.dtype(np.float64)
         scaled = a.astype(dtype, copy=True)
-        scaled *= dtype.type(self._scale)
+        with np.errstate(over="ignore"):  # 1/(1-p) beyond the dtype's range is inf, as IEEE arithmetic has it
+            scaled *= dtype.type(self._scale)
         scaled[~keep] = 0
         return scaled
