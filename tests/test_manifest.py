@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from dropout_conformance.checks import cases
@@ -64,10 +66,16 @@ def test_listed_failures_are_expected_and_listed(pt):
 def test_a_listed_check_that_passes_fails_the_run(pt):
     write(pt, "impl.py", ACCEPTS_ONE)
     write(pt, "xfails.toml", one_p_entries([*P_ONE_OR_NAN, "negative"]))
-    result = run(pt, "--dropout-impl=impl.py:DropoutLayer", "--dropout-xfails=xfails.toml", "--dropout-no-baseline", "-k", "init")
+    result = run(
+        pt, "--dropout-impl=impl.py:DropoutLayer", "--dropout-xfails=xfails.toml", "--dropout-no-baseline", "-k", "init",
+        "--dropout-report=report.json",
+    )
     assert result.ret == 1
     result.assert_outcomes(passed=14, xfailed=5, failed=1)
     result.stdout.fnmatch_lines(["*[[]init.invalid-p[]] unexpected pass: *init.invalid-p-negative* remove this entry"])
+    statuses = {r["case"]: r["status"] for r in json.loads((pt.path / "report.json").read_text())["results"]}
+    assert statuses["init.invalid-p-negative"] == "unexpected pass"
+    assert list(statuses.values()).count("expected failure") == 5
 
 
 @pytest.mark.parametrize(

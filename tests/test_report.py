@@ -75,4 +75,5 @@ def test_junitxml_carries_clause_level_and_seed(impls):
     assert props["dropout_clause"] == "example.statement"
     assert props["dropout_level"] == "MUST"
     assert props["dropout_seed"] == "11"
+    assert props["dropout_outcome"] == "passed"
     assert "--dropout-seed=11" in props["dropout_rerun"]

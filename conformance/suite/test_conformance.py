@@ -5,5 +5,5 @@ from __future__ import annotations
 from typing import Any
 
 
-def test_clause(dropout_case: Any) -> None:
-    dropout_case.verify()
+def test_clause(dropout_case: Any, record_property: Any) -> None:
+    dropout_case.verify(record_property)
