@@ -6,7 +6,7 @@ Builds N submissions: every hostile corpus member (the fork bomb only where the 
 drop root for 'nobody', as in the tests), then the correct and buggy corpora in turn. Grades
 them with ``dropout-conformance grade`` and ``--csv --json --junit --feedback --html``, then
 checks each JSON report against what the member's corpus entry expects (full marks, its bug's
-clause lost and nothing else, or its hostile expectation). Prints the time, the throughput and
+clause lost and no other failing, or its hostile expectation). Prints the time, the throughput and
 every wrong score; exits 1 if any score or output is wrong.
 """
 
@@ -86,7 +86,7 @@ def main() -> int:
                 continue
             record = json.loads(report.read_text())
             times[kind].append(record["execution_time"])
-            problem = report_problem(kind, member, record)
+            problem = report_problem(kind, member, record, blocked_ok=True)
             if problem:
                 problems.append(f"{name}: {problem}")
     finally:

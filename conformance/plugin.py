@@ -110,7 +110,7 @@ class SuiteCase:
 
         return None if self.impl.baseline else find(self.run.xfails, self.impl.name, self.case)
 
-    def verify(self, record: Callable[[str, object], None] = lambda name, value: None) -> None:
+    def verify(self, record: Callable[[str, object], None]) -> None:
         """Run the case; a failure fails the test, a blocked case is skipped as 'blocked'.
 
         ``record`` (pytest's ``record_property``) receives the outcome as ``dropout_outcome``, so

@@ -226,6 +226,12 @@ def test_hostile_member(batch: dict[str, Any], member: Path) -> None:
     assert len(json.dumps(record)) <= REPORT_CAP, "the submission bloated its own report (what it sends must be capped)"
 
 
+def test_a_forged_exchange_length_is_refused_before_anything_is_read(batch: dict[str, Any]) -> None:
+    record = batch["records"]["forges_exchange_replies"]
+    reason = {c["id"]: c["reason"] for c in record["clauses"]}["infer.identity"]
+    assert "sent garbage (bad exchange length 1099511627776)" in reason, reason
+
+
 def test_neighbours_are_graded_as_if_alone(batch: dict[str, Any]) -> None:
     """Correct members in the hostile batch get full marks; buggy ones lose exactly their bug's clauses."""
     for kind, stems in (("correct", CORRECT_NEIGHBOURS), ("buggy", BUGGY_NEIGHBOURS)):

@@ -67,6 +67,7 @@ class FailsOnceOnTheThirdCall:
 
 
 def test_a_replayed_failure_that_does_not_recur_live_stands() -> None:
+    FailsOnceOnTheThirdCall.calls = 0
     case = VALUES[0]
     outcome = run_case(case, FailsOnceOnTheThirdCall, case_seed(7, case))
     assert outcome.status == "failed"

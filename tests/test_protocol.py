@@ -58,6 +58,8 @@ def _npy(a: np.ndarray) -> bytes:
         (_npy(np.array([(1, 2.0)], dtype=[("a", "i4"), ("b", "f8")])), "not numeric"),
         (_npy(np.array(["text"])), "not numeric"),
         (b"\x93NUMPY\x01\x00\xff\xff" + b" " * 100, "header of"),
+        (_npy(np.ones(3)).replace(b"(3,)", b"(-1,)"), "negative dimension"),
+        (_npy(np.ones((2, 3))).replace(b"(2, 3)", b"(-2, -3)"), "negative dimension"),
     ],
 )
 def test_a_body_that_is_not_plain_numeric_npy_is_refused(body: bytes, why: str) -> None:
@@ -91,19 +93,40 @@ def test_only_large_bodies_use_the_exchange_file() -> None:
     assert via_exchange(EXCHANGE_SIZE) and not via_exchange(EXCHANGE_SIZE + 1)
 
 
-def test_a_sandbox_moves_large_arrays_through_its_exchange_file() -> None:
+def test_a_sandbox_moves_large_arrays_through_its_exchange_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     from dropout_conformance.grader.sandbox import Limits, SandboxedFactory
 
-    source = Path(__file__).parent.parent / "reference" / "__init__.py"
-    factory = SandboxedFactory(source, "__init__.py", "DropoutLayer", Limits())
+    used = {"written": 0, "read": 0}
+    write, read = SandboxedFactory._write_exchange, SandboxedFactory._read_exchange
+
+    def spy_write(self: SandboxedFactory, parts: list[object]) -> bool:
+        used["written"] += 1
+        return write(self, parts)
+
+    def spy_read(self: SandboxedFactory, length: int) -> memoryview:
+        used["read"] += 1
+        return read(self, length)
+
+    monkeypatch.setattr(SandboxedFactory, "_write_exchange", spy_write)
+    monkeypatch.setattr(SandboxedFactory, "_read_exchange", spy_read)
+    source = tmp_path / "affine.py"
+    source.write_text(
+        "class DropoutLayer:\n"
+        "    def __init__(self, p):\n        self.p = p\n"
+        "    def forward(self, x, training=True):\n        return 2 * x + 1\n"
+        "    def backward(self, grad):\n        return grad\n"
+    )
+    factory = SandboxedFactory(source, "affine.py", "DropoutLayer", Limits())
     try:
-        layer = factory(0.0)
+        layer = factory(0.5)
         assert factory.exchange is not None, "the child could not map the exchange file"
         assert not (factory.tmp / "run1" / "exchange").exists(), "the exchange file's name is gone once the child is ready"
         x = ARRAYS["large"]
         assert via_exchange(x.nbytes)
-        np.testing.assert_array_equal(layer.forward(x.copy()), x)
+        np.testing.assert_array_equal(layer.forward(x.copy()), 2 * x + 1)
+        assert used == {"written": 1, "read": 1}, "the 8 MB went by socket in some direction"
         small = np.arange(4.0)
-        np.testing.assert_array_equal(layer.forward(small), small)
+        np.testing.assert_array_equal(layer.forward(small), 2 * small + 1)
+        assert used == {"written": 1, "read": 1}, "a small body went through the exchange file"
     finally:
         factory.close()

@@ -171,10 +171,11 @@ class Context:
         if self.rerun_command:
             lines += [f"  {self.rerun_command}", "  # or, in Python:"]
         lines += [
+            "  import random",
             "  import numpy as np",
             "  from dropout_conformance import load_implementation",
             f"  impl = load_implementation({self.impl_value!r})",
-            f"  np.random.seed({self.seed})  # the check's seed; implementations using np.random.* replay",
+            f"  np.random.seed({self.seed}); random.seed({self.seed})  # the check's seed: global-generator masks replay",
         ]
         body = self._lines
         if len(body) > MAX_REPRO_LINES:

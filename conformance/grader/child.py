@@ -94,7 +94,7 @@ def confine(spec: ChildSpec, keep_fd: int) -> mmap.mmap | None:
     os.closerange(keep_fd + 1, 65536)
     signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # an output flood fails a write, it does not kill
     try:  # opened while still privileged: the file is the parent's, mode 0600
-        fd = os.open(spec.exchange_file, os.O_RDWR)
+        fd = os.open(spec.exchange_file, os.O_RDWR | os.O_NOFOLLOW)
         try:
             exchange: mmap.mmap | None = mmap.mmap(fd, EXCHANGE_SIZE)
         finally:

@@ -133,6 +133,8 @@ def _npy_header(raw: bytes) -> tuple[tuple[int, ...], bool, np.dtype]:
         shape, fortran, dtype = read(stream)
     except (ValueError, OSError, SyntaxError) as exc:
         raise ProtocolError(f"not an .npy array: {exc}") from None
+    if any(d < 0 for d in shape):
+        raise ProtocolError(f"array of shape {shape} has a negative dimension")
     if stream.tell() != len(raw):
         raise ProtocolError("not an .npy array: header length mismatch")
     if dtype.kind not in NUMERIC_KINDS or dtype.hasobject or dtype.fields is not None:

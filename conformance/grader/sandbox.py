@@ -146,8 +146,7 @@ class SandboxedFactory:
             drop_privileges=child.privileges_can_be_dropped(),
             exchange_file=str(run / "exchange"),
         )
-        self.exchange = os.open(spec.exchange_file, os.O_RDWR | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o600)
-        os.ftruncate(self.exchange, EXCHANGE_SIZE)  # sparse; the child maps it, so its file-size limit never applies
+        self.exchange = _create_exchange(spec.exchange_file)
         ctx = context()
         parent_end, child_end = ctx.Pipe(duplex=True)
         self.proc = ctx.Process(target=child.main, args=(child_end, spec), daemon=True)
@@ -162,7 +161,7 @@ class SandboxedFactory:
         finally:  # mapped or not, the file's name goes: no other process can open it from now on
             with contextlib.suppress(FileNotFoundError):  # unless a submission running as root removed it first
                 os.unlink(spec.exchange_file)
-        if header.get("mapped") is not True:
+        if header.get("mapped") is not True and self.exchange is not None:
             os.close(self.exchange)
             self.exchange = None
         if not header.get("ok"):
@@ -329,6 +328,22 @@ class RemoteLayer:
 
     def backward(self, grad: Any) -> Any:
         return self._call("backward", grad)
+
+
+def _create_exchange(path: str) -> int | None:
+    """The exchange file, its storage reserved up front: a child writing through its mapping into a
+    page the file system cannot supply would die of SIGBUS, blamed on the student. None (all by
+    socket) where the space cannot be reserved; the child then finds no file and maps nothing."""
+    if not hasattr(os, "posix_fallocate"):
+        return None
+    fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC | os.O_NOFOLLOW, 0o600)
+    try:
+        os.posix_fallocate(fd, 0, EXCHANGE_SIZE)
+    except OSError:
+        os.close(fd)
+        os.unlink(path)
+        return None
+    return fd
 
 
 def _copy_filter(directory: str, names: list[str]) -> list[str]:

@@ -52,11 +52,11 @@ def expectation(member: Path) -> tuple[str, float]:
     return found["EXPECT_STATUS"].strip('"'), float(found["EXPECT_MAX_SCORE"])
 
 
-def report_problem(kind: str, member: Path, record: dict[str, Any]) -> str | None:
+def report_problem(kind: str, member: Path, record: dict[str, Any], *, blocked_ok: bool = False) -> str | None:
     """What is wrong with the grader's JSON report on a corpus member graded with the default
     rubric, or None: a correct member gets every point; a buggy one loses its ``CAUGHT_BY``
-    clause (when the rubric has it) and fails no clause outside ``ALSO_FAILS`` (its bug may block
-    others); a hostile one gets its ``EXPECT_STATUS`` and no more than its honest points (exactly
+    clause (when the rubric has it) and loses no clause outside ``ALSO_FAILS`` (with ``blocked_ok``,
+    its bug may block others); a hostile one gets its ``EXPECT_STATUS`` and no more than its honest points (exactly
     those when graded)."""
     points = {c["id"]: c["points"] for c in record["clauses"]}
     maximum = {c["id"]: c["max_points"] for c in record["clauses"]}
@@ -71,8 +71,8 @@ def report_problem(kind: str, member: Path, record: dict[str, Any]) -> str | Non
         if module.CAUGHT_BY in points and points[module.CAUGHT_BY] == maximum[module.CAUGHT_BY]:
             return f"not caught by {module.CAUGHT_BY}"
         status = {c["id"]: c["status"] for c in record["clauses"]}
-        wrong = [cid for cid in lost if cid not in allowed and status[cid] != "blocked"]  # blocked: by its own bug
-        return f"failed clauses its bug does not touch: {wrong}" if wrong else None
+        wrong = [cid for cid in lost if cid not in allowed and not (blocked_ok and status[cid] == "blocked")]
+        return f"lost clauses its bug does not touch: {wrong}" if wrong else None
     status, most = expectation(member)
     if record["status"] != status:
         return f"status {record['status']!r}, expected {status!r} ({record['reason']})"
