@@ -24,8 +24,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from dropout_conformance.grader.child import privileges_can_be_dropped  # noqa: E402
 from dropout_conformance.grader.outputs import slug  # noqa: E402
+from dropout_conformance.sandbox.child import privileges_can_be_dropped  # noqa: E402
 from tests.corpus.loading import BUGGY, CORRECT, HOSTILE, report_problem  # noqa: E402
 
 OUTPUTS = ("grades.csv", "junit.xml", "class.html")

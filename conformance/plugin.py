@@ -323,7 +323,7 @@ def _select(values: list[str], baseline: bool) -> list[Implementation]:
 
 def _isolate(impls: list[Implementation]) -> None:
     """Swap each selected file implementation's factory for a sandboxed one (the baseline stays in-process)."""
-    from .grader.sandbox import Limits, SandboxedFactory
+    from .sandbox.parent import Limits, SandboxedFactory
 
     for impl in impls:
         if impl.baseline or impl.factory is None:

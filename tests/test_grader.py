@@ -28,11 +28,12 @@ from typing import Any
 
 import pytest
 
-from dropout_conformance.grader import child, cli
+from dropout_conformance.grader import cli
 from dropout_conformance.grader.grade import Submission, grade_submission
 from dropout_conformance.grader.outputs import slug
 from dropout_conformance.grader.rubric import Rubric, RubricLine, load_rubric
-from dropout_conformance.grader.sandbox import OUTPUT_CAP, Limits
+from dropout_conformance.sandbox import child
+from dropout_conformance.sandbox.parent import OUTPUT_CAP, Limits
 from dropout_conformance.spec import CLAUSES, in_profile
 from tests.corpus.loading import HERE, HOSTILE, expectation, load, report_problem
 

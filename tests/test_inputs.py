@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from dropout_conformance.checks.context import evaluate
-from dropout_conformance.grader.child import _changed
+from dropout_conformance.sandbox.child import _changed
 
 EXPRESSIONS = [
     "(1.0 + np.random.default_rng(5).random((64, 64))).astype('float32')",

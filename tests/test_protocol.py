@@ -9,13 +9,14 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from dropout_conformance.grader.protocol import (
+from dropout_conformance.sandbox.protocol import (
     EXCHANGE_SIZE,
     INLINE_MAX,
     ProtocolError,
+    body_parts,
     decode_arrays,
     exchange_length,
-    pack,
+    frame,
     unpack_header,
     via_exchange,
 )
@@ -35,7 +36,7 @@ ARRAYS = {
 @pytest.mark.parametrize("name", ARRAYS)
 def test_an_array_comes_back_equal_private_and_in_its_memory_order(name: str) -> None:
     a = ARRAYS[name]
-    header, body = unpack_header(pack({"op": "forward"}, a))
+    header, body = unpack_header(frame({"op": "forward"}, body_parts([a])))
     (b,) = decode_arrays(body, 1)
     assert header == {"op": "forward"}
     assert (b.dtype, b.shape) == (a.dtype, a.shape) and np.array_equal(a, b)
@@ -94,7 +95,7 @@ def test_only_large_bodies_use_the_exchange_file() -> None:
 
 
 def test_a_sandbox_moves_large_arrays_through_its_exchange_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from dropout_conformance.grader.sandbox import Limits, SandboxedFactory
+    from dropout_conformance.sandbox.parent import Limits, SandboxedFactory
 
     used = {"written": 0, "read": 0}
     write, read = SandboxedFactory._write_exchange, SandboxedFactory._read_exchange

@@ -135,11 +135,11 @@ def _unwritable_output(args: argparse.Namespace) -> str | None:
 
 
 def grade(args: argparse.Namespace) -> int:
+    from ..sandbox.parent import Limits
     from ..spec import CLAUSES, in_profile
     from . import outputs
     from .grade import DiscoveryError, discover, grade_all
     from .rubric import Rubric, RubricError, RubricLine, load_rubric
-    from .sandbox import Limits
 
     try:
         subs = discover(args.paths, args.entry)
@@ -159,7 +159,7 @@ def grade(args: argparse.Namespace) -> int:
         print(f"dropout-conformance grade: error: --gradescope takes one submission, found {len(subs)}", file=sys.stderr)
         return 2
     seed = args.seed if args.seed is not None else secrets.randbelow(2**32)
-    from .child import privileges_can_be_dropped
+    from ..sandbox.child import privileges_can_be_dropped
 
     if os.geteuid() == 0 and not privileges_can_be_dropped():
         print(

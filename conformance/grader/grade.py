@@ -15,10 +15,10 @@ from pathlib import Path
 from typing import Any
 
 from .. import __version__
+from ..sandbox.parent import CallTimeout, Limits, RemoteError, SandboxedFactory, SandboxError, SubmissionTimeout
 from ..spec import SPEC_VERSION, clause
 from .model import ClauseScore, GradeRun, SubmissionResult
 from .rubric import Rubric, RubricLine
-from .sandbox import CallTimeout, Limits, RemoteError, SandboxedFactory, SandboxError, SubmissionTimeout
 
 
 class DiscoveryError(Exception):

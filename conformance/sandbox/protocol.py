@@ -33,12 +33,8 @@ class ProtocolError(Exception):
     """The other side sent something that is not a valid message."""
 
 
-def pack(header: dict[str, Any], *arrays: np.ndarray) -> bytes:
-    """One message: the JSON header, NUL, then each array as ``.npy`` (copied once, into the message)."""
-    return frame(header, body_parts(arrays))
-
-
 def frame(header: dict[str, Any], parts: list[Any]) -> bytes:
+    """One message: the JSON header, NUL, then the body's buffers (copied once, into the message)."""
     return b"".join([json.dumps(header).encode(), b"\0", *parts])
 
 
