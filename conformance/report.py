@@ -1,4 +1,4 @@
-"""One result model, three views: the terminal table, the JSON report and the Markdown table.
+"""Views of a run's :class:`~.results.RunRecord`: the terminal table, the JSON report and the Markdown table.
 
 The JSON report's schema is ``schemas/report.schema.json`` (versioned by ``SCHEMA``); the run can
 be reproduced from the report alone with its ``command``.
@@ -12,62 +12,30 @@ import shlex
 from collections import Counter
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from . import __version__
+from .results import RunRecord, Status
 from .spec import CLAUSES, SPEC_VERSION, in_profile
-
-if TYPE_CHECKING:
-    import pytest
-
-    from .plugin import CaseResult, DropoutRun
 
 SCHEMA = "dropout-conformance-report/1.0"
 SCHEMA_FILE = Path(__file__).parent / "schemas" / "report.schema.json"
-STATUSES = ("passed", "failed", "expected failure", "unexpected pass", "blocked", "skipped")
-SHORT = {"failed": "FAIL", "expected failure": "xfail", "unexpected pass": "XPASS(strict)"}
+STATUSES = tuple(s.value for s in Status if s is not Status.NOT_RUN)
+"""The case statuses a report counts (a case that did not run has no record)."""
 DEPENDENCIES = ("numpy", "scipy", "pytest", "hypothesis")
 
 
-def tally(results: list[CaseResult]) -> dict[tuple[str, str], Counter[str]]:
-    """Status counts by (implementation, clause)."""
-    counts: dict[tuple[str, str], Counter[str]] = {}
-    for r in results:
-        counts.setdefault((r.impl, r.clause), Counter())[r.status] += 1
-    return counts
-
-
-def clause_status(counts: Counter[str] | None) -> str:
-    """One word for a clause: the worst thing that happened to any of its cases."""
-    if not counts:
-        return "not run"
-    for status in ("failed", "unexpected pass", "blocked", "expected failure", "skipped"):
-        if counts.get(status):
-            return status
-    return "passed"
-
-
-def cell(counts: Counter[str] | None) -> str:
-    if not counts:
-        return "-"
-    total = sum(counts.values())
-    if counts.get("passed", 0) == total:
-        return f"pass {total}"
-    return ", ".join(f"{counts[s]} {SHORT.get(s, s)}" for s in STATUSES[1:] + ("passed",) if counts.get(s))
-
-
-def table(run: DropoutRun) -> list[tuple[str, ...]]:
+def table(run: RunRecord) -> list[tuple[str, ...]]:
     """Header row, then one row per clause in the profile: clause, level, a cell per implementation."""
-    counts = tally(run.results)
     names = [i.name for i in run.implementations]
     rows: list[tuple[str, ...]] = [("clause", "level", *names)]
     for c in CLAUSES:
         if in_profile(c, run.profile):
-            rows.append((c.id, c.level, *(cell(counts.get((n, c.id))) for n in names)))
+            rows.append((c.id, c.level, *(run.verdict(n, c.id).cell() for n in names)))
     return rows
 
 
-def command(run: DropoutRun) -> list[str]:
+def command(run: RunRecord) -> list[str]:
     """The pytest command that reruns this whole run, seed included."""
     args = ["pytest", *(f"--dropout-impl={i.value}" for i in run.implementations if not i.baseline)]
     if not any(i.baseline for i in run.implementations):
@@ -85,12 +53,11 @@ def _version(dist: str) -> str | None:
         return None
 
 
-def build(run: DropoutRun) -> dict[str, Any]:
+def build(run: RunRecord) -> dict[str, Any]:
     """The JSON report as a plain dict (validated against SCHEMA_FILE in the kit's tests)."""
-    counts = tally(run.results)
     totals: dict[str, dict[str, int]] = {}
     for i in run.implementations:
-        t: Counter[str] = Counter(r.status for r in run.results if r.impl == i.name)
+        t: Counter[str] = Counter(r.status.value for r in run.results if r.impl == i.name)
         totals[i.name] = {s: t.get(s, 0) for s in STATUSES}
     return {
         "schema": SCHEMA,
@@ -116,7 +83,7 @@ def build(run: DropoutRun) -> dict[str, Any]:
                 "level": c.level,
                 "title": c.title,
                 "in_profile": in_profile(c, run.profile),
-                "status": {i.name: clause_status(counts.get((i.name, c.id))) for i in run.implementations},
+                "status": {i.name: run.verdict(i.name, c.id).status.value for i in run.implementations},
             }
             for c in CLAUSES
         ],
@@ -127,7 +94,7 @@ def build(run: DropoutRun) -> dict[str, Any]:
                 "clause": r.clause,
                 "level": r.level,
                 "case": r.case,
-                "status": r.status,
+                "status": r.status.value,
                 "message": r.message,
                 "reproducer": r.reproducer,
             }
@@ -137,7 +104,11 @@ def build(run: DropoutRun) -> dict[str, Any]:
     }
 
 
-def markdown(run: DropoutRun) -> str:
+def build_json(run: RunRecord) -> str:
+    return json.dumps(build(run), indent=2) + "\n"
+
+
+def markdown(run: RunRecord) -> str:
     rows = table(run)
     lines = [
         f"### dropout-conformance {__version__}: spec {SPEC_VERSION}, profile `{run.profile}`, seed {run.seed}",
@@ -148,14 +119,3 @@ def markdown(run: DropoutRun) -> str:
     lines += ["| " + " | ".join((f"`{r[0]}`", *r[1:])) + " |" for r in rows[1:]]
     lines += ["", f"Reproduce: `{shlex.join(command(run))}`", ""]
     return "\n".join(lines)
-
-
-def write_reports(run: DropoutRun, config: pytest.Config) -> None:
-    json_path, md_path = run.report_paths
-    for path, text in ((json_path, lambda: json.dumps(build(run), indent=2) + "\n"), (md_path, lambda: markdown(run))):
-        if path:
-            target = Path(path)
-            target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_text(text())
-            config.get_terminal_writer().line(f"dropout-conformance: wrote {target}")
-

@@ -18,6 +18,8 @@ from importlib.metadata import EntryPoint, entry_points
 from pathlib import Path
 from typing import Any
 
+from .implementation import Implementation, InProcess
+
 GROUP = "dropout_conformance.implementations"
 BASELINE_VALUE = "dropout_reference:DropoutLayer"
 
@@ -27,8 +29,9 @@ class ImplementationError(Exception):
 
 
 @dataclass
-class Implementation:
-    """A selected implementation: how it was found, and the factory that builds layers from p."""
+class Selected:
+    """A selected implementation: how it was found, the factory that builds layers from p, and the
+    driver the checks run it through (in this process unless ``--dropout-isolate`` swaps it)."""
 
     name: str
     """Label in test IDs and reports: the registered name, or the value as typed."""
@@ -42,11 +45,16 @@ class Implementation:
     baseline: bool = False
     registered: bool = False
     """Found through the entry point group (so it may ship a manifest the same way)."""
+    driver: Implementation | None = None
+
+    def __post_init__(self) -> None:
+        if self.driver is None and self.factory is not None:
+            self.driver = InProcess(self.factory)
 
     def __call__(self, p: Any) -> Any:
-        if self.factory is None:
+        if self.driver is None:
             raise ImplementationError(self.error or f"{self.name} is not loaded")
-        return self.factory(p)
+        return self.driver.build(p)
 
 
 def check_syntax(value: str) -> str:
@@ -84,7 +92,7 @@ def _dist_label(ep: EntryPoint) -> str:
     return f"{dist.metadata['Name']} {dist.version}" if dist is not None else "unknown distribution"
 
 
-def resolve(value: str) -> list[Implementation]:
+def resolve(value: str) -> list[Selected]:
     """The implementations a value selects (several for ``all``); raise ImplementationError."""
     value = check_syntax(value)
     if ":" in value:
@@ -103,7 +111,7 @@ def resolve(value: str) -> list[Implementation]:
     return [_from_entry_point(value, eps[value], broken_ok=False)]
 
 
-def _from_entry_point(name: str, group: list[EntryPoint], *, broken_ok: bool) -> Implementation:
+def _from_entry_point(name: str, group: list[EntryPoint], *, broken_ok: bool) -> Selected:
     label = f"entry point {name!r} -> {group[0].value} ({_dist_label(group[0])})"
     try:
         if len(group) > 1:
@@ -117,11 +125,11 @@ def _from_entry_point(name: str, group: list[EntryPoint], *, broken_ok: bool) ->
             message = f"loading {group[0].value} failed: {type(exc).__name__}: {exc}"
         if not broken_ok:
             raise ImplementationError(f"registered implementation {name!r}: {message}") from None
-        return Implementation(name, name, label, error=message, registered=True)
-    return Implementation(name, name, label, factory=factory, registered=True)
+        return Selected(name, name, label, error=message, registered=True)
+    return Selected(name, name, label, factory=factory, registered=True)
 
 
-def _from_target(value: str) -> Implementation:
+def _from_target(value: str) -> Selected:
     target, _, attr = value.rpartition(":")
     if _is_file(target):
         module, how = _load_file(value, target)
@@ -143,7 +151,7 @@ def _from_target(value: str) -> Implementation:
             raise ImplementationError(f"{target!r} has no attribute {attr!r} (it has: {', '.join(public) or 'nothing public'})")
         obj = getattr(obj, part)
     _require_callable(obj, value)
-    return Implementation(value, value, how, factory=obj)
+    return Selected(value, value, how, factory=obj)
 
 
 def _version_of(module_name: str) -> str:

@@ -3,20 +3,17 @@
 from __future__ import annotations
 
 from collections import Counter
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from .report import table
-from .spec import CLAUSES, clause, in_profile
-
-if TYPE_CHECKING:
-    from .plugin import DropoutRun
+from .results import RunRecord, Status
+from .spec import CLAUSES, in_profile
 
 
-def render(tr: Any, run: DropoutRun) -> None:
-    from .checks import cases
-
+def render(tr: Any, run: RunRecord) -> None:
+    """Write the summary through a pytest terminal reporter (anything with write_line and write_sep)."""
     names = [i.name for i in run.implementations]
-    expected = len(cases(run.profile)) * len(names)
+    expected = run.cases_per_implementation * len(names)
     if not run.results:
         tr.write_line(
             f"dropout-conformance: no conformance case ran (the suite was not collected, or all {expected} were deselected)"
@@ -28,24 +25,25 @@ def render(tr: Any, run: DropoutRun) -> None:
     for row in rows:
         tr.write_line("  ".join(v.ljust(w) for v, w in zip(row, widths, strict=True)).rstrip())
     for n in names:
-        totals = Counter(r.status for r in run.results if r.impl == n)
+        totals = Counter(r.status.value for r in run.results if r.impl == n)
         tr.write_line(f"{n}: " + (", ".join(f"{k} {s}" for s, k in sorted(totals.items())) or "nothing ran"))
     ran = len(run.results)
     left_out = [c.id for c in CLAUSES if not in_profile(c, run.profile)]
-    not_run = [c for c in cases("strict") if c.clause in left_out and clause(c.clause).level == "SHOULD"]
     tr.write_line(
         f"{ran} of {expected} conformance cases ran"
         + (f" ({expected - ran} deselected or not reached)" if ran < expected else "")
         + (f"; {len(left_out)} clauses are outside profile {run.profile!r}: {', '.join(left_out)}" if left_out else "")
     )
-    if not_run:
-        tr.write_line(f"{len(not_run)} SHOULD cases per implementation were not run (--dropout-profile=strict runs them)")
-    xfails = [r for r in run.results if r.status == "expected failure"]
+    if run.should_cases_left_out:
+        tr.write_line(
+            f"{run.should_cases_left_out} SHOULD cases per implementation were not run (--dropout-profile=strict runs them)"
+        )
+    xfails = [r for r in run.results if r.status is Status.EXPECTED_FAILURE]
     if xfails:
         tr.write_line(f"{len(xfails)} expected failures (from manifests):")
         for result in sorted(xfails, key=lambda x: x.test_id):
             tr.write_line(f"  XFAIL {result.test_id}: {result.message}")
-    if any(r.baseline and r.status in ("failed", "blocked") for r in run.results):
+    if any(r.baseline and r.status in (Status.FAILED, Status.BLOCKED) for r in run.results):
         tr.write_line(
             "THE BASELINE FAILED: the bundled reference did not pass, so the kit or its environment "
             "is broken, not (necessarily) your implementation. Please report it with this output.",

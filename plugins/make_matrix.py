@@ -18,10 +18,12 @@ import difflib
 import json
 import re
 import sys
-from collections import Counter, defaultdict
+from collections import defaultdict
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Any
+
+from dropout_conformance.results import CaseOutcome, ClauseVerdict, Status
 
 DEFAULT_OUTPUT = Path(__file__).resolve().parents[1] / "docs" / "conformance-matrix.md"
 PROFILES = ("spec", "strict")
@@ -37,7 +39,6 @@ VERSIONS = (
     ("numpy", "numpy"),
 )
 BAD = ("failed", "unexpected pass", "blocked")
-SHORT = {"failed": "FAIL", "expected failure": "xfail", "unexpected pass": "XPASS", "blocked": "blocked", "skipped": "skipped"}
 
 
 class MatrixError(Exception):
@@ -71,14 +72,8 @@ def columns(report: dict[str, Any]) -> list[str]:
 
 
 def cell(statuses: list[str]) -> str:
-    if not statuses:
-        return "-"
-    counts = Counter(statuses)
-    if counts["passed"] == len(statuses):
-        return f"pass {len(statuses)}"
-    order = ("failed", "unexpected pass", "blocked", "expected failure", "skipped")
-    parts = [f"{counts[s]} {SHORT[s]}" for s in order if counts[s]]
-    return ", ".join(parts + ([f"{counts['passed']} passed"] if counts["passed"] else []))
+    """The kit's own table cell for these case statuses (the same rule as every report view)."""
+    return ClauseVerdict.from_cases("", [CaseOutcome(Status(s)) for s in statuses]).cell()
 
 
 def outcomes(report: dict[str, Any]) -> dict[tuple[str, str], list[str]]:

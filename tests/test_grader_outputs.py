@@ -13,6 +13,8 @@ import pytest
 
 from dropout_conformance.grader import outputs
 from dropout_conformance.grader.model import ClauseScore, GradeRun, SubmissionResult
+from dropout_conformance.grader.outputs.common import md
+from dropout_conformance.results import CaseOutcome, ClauseVerdict, Failure, Reproducer, Status, student_sentence
 from dropout_conformance.spec import clause
 
 HOSTILE = '../<script>x</script>, "quoted"'
@@ -21,12 +23,21 @@ IDS = ["init.invalid-p", "infer.identity", "train.values", "train.unbiased", "tr
 VISIBILITY = {"train.unbiased": "hidden", "train.p-zero": "after_due_date"}
 
 
-def score(cid: str, status: str = "passed", points: float | None = None, reason: str = "", detail: str = "") -> ClauseScore:
+def score(cid: str, status: str = "passed", points: float | None = None, got: str = "", evidence: str = "",
+          cause: str = "") -> ClauseScore:
+    """A clause of ``status`` over 3 cases (1 passed unless all did), its first case failing with ``got``
+    (the kit's words) and ``evidence`` lines, as the checks would report it."""
     c = clause(cid)
     if points is None:
         points = 1.0 if status == "passed" else 0.0
-    return ClauseScore(cid, c.title, c.level, points, 1.0, status, reason, detail,  # type: ignore[arg-type]
-                       VISIBILITY.get(cid, "visible"), 3 if status == "passed" else 1, 3)  # type: ignore[arg-type]
+    failure = Failure(cid, got, evidence=tuple(evidence.splitlines()), reproducer=Reproducer(5, ("layer = impl(0.5)",)))
+    bad = {"failed": CaseOutcome(Status.FAILED, failure),
+           "blocked": CaseOutcome(Status.BLOCKED, failure, blocked_by="init.valid-p")}.get(status)
+    ran = {"passed": [CaseOutcome(Status.PASSED)] * 3, "not run": []}.get(status, [CaseOutcome(Status.PASSED), bad, bad])
+    verdict = ClauseVerdict.from_cases(cid, ran, 3)
+    assert verdict.status.value == status
+    return ClauseScore(cid, c.title, c.level, points, 1.0, verdict, VISIBILITY.get(cid, "visible"),  # type: ignore[arg-type]
+                       "/subs/x/dropout.py:DropoutLayer", cause)
 
 
 def perfect(name: str = "alice") -> SubmissionResult:
@@ -39,19 +50,19 @@ def partial() -> SubmissionResult:
                        "expected x unchanged\ngot x*2\nreproduce: pytest -k 'infer' ```fence```")
     clauses[3] = score("train.unbiased", "failed", 0.0, "kept fraction is not 1-p", f"kept 0.4 at p={SECRET}")
     clauses[4] = score("train.p-zero", "failed", 0.5, "dropped elements at p=0", f"after-due detail {SECRET}")
-    clauses[5] = score("back.mask-reuse", "blocked", 0.0, "", "")
+    clauses[5] = score("back.mask-reuse", "blocked", 0.0, "layer = impl(0.5) failed")
     return SubmissionResult("Bob Smith, Jr.", "/subs/bob", "graded", "", clauses, 2.4, "\x1b[31mSTUDENT-STDOUT\x00\n")
 
 
 def broken() -> SubmissionResult:
-    clauses = [score(cid, "not run", reason="the submission did not import") for cid in IDS]
+    clauses = [score(cid, "not run", cause="the submission did not import") for cid in IDS]
     return SubmissionResult("carol", "/subs/carol", "import error", "ImportError: No module named 'torch'", clauses, 0.2)
 
 
 def hostile() -> SubmissionResult:
     sub = partial()
     sub.name, sub.path = HOSTILE, "/subs/hostile"
-    sub.clauses[1].reason = "<script>alert(1)</script> & <b>bold</b>"
+    sub.clauses[1] = score("infer.identity", "failed", 0.0, "<script>alert(1)</script> & <b>bold</b>")
     sub.output = "<script>alert(2)</script>"
     return sub
 
@@ -118,8 +129,9 @@ def test_gradescope_statuses_visibility_and_detail(tmp_path: Path) -> None:
     # visible failure: reason and full detail; the detail's own backticks cannot close its code fence
     assert "got x\\*2" not in tests["infer.identity"]["output"] and "got x*2" in tests["infer.identity"]["output"]
     assert "````text" in tests["infer.identity"]["output"]
-    # hidden and after_due_date failures: the reason only
-    assert "kept fraction is not 1\\-p" in tests["train.unbiased"]["output"] or "1-p" in tests["train.unbiased"]["output"]
+    # hidden and after_due_date failures: a fixed sentence of the kit's, nothing of the failure
+    assert tests["train.unbiased"]["output"] == md(student_sentence(Status.FAILED))
+    assert tests["train.p-zero"]["output"] == md(student_sentence(Status.FAILED, released_later=True))
     assert SECRET not in path.read_text()
     assert "STUDENT-STDOUT" not in results["output"], "captured student output never reaches Gradescope"
 
@@ -130,7 +142,9 @@ def test_gradescope_import_error_and_one_submission_only(tmp_path: Path) -> None
     results = json.loads(path.read_text())
     assert results["score"] == 0 and all(t["status"] == "failed" for t in results["tests"])
     assert "import error" in results["output"] and "torch" in results["output"]
-    assert all("did not import" in t["output"] for t in results["tests"])
+    visible = [t for t in results["tests"] if t["visibility"] == "visible"]
+    assert visible and all("did not import" in t["output"] for t in visible)
+    assert all(t["output"] == md(student_sentence(Status.NOT_RUN)) for t in results["tests"] if t not in visible)
     with pytest.raises(ValueError, match="one submission per container.*has 2"):
         outputs.gradescope(make_run(perfect(), partial()), tmp_path / "two.json")
     with pytest.raises(ValueError, match="has 0"):
@@ -232,7 +246,8 @@ def test_junit_parses_and_counts(tmp_path: Path, run: GradeRun) -> None:
     cases = bob.findall("testcase")
     assert [c.get("name") for c in cases] == IDS and {c.get("classname") for c in cases} == {"Bob Smith, Jr."}
     failure = cases[1].find("failure")
-    assert failure is not None and failure.get("message") == "inference changed the values" and "got x*2" in (failure.text or "")
+    assert failure is not None and failure.get("message") == "got: inference changed the values"
+    assert "got x*2" in (failure.text or "")
     skipped = cases[5].find("skipped")
     assert skipped is not None and "blocked" in (skipped.get("message") or "")
     assert "STUDENT-STDOUT" in (bob.findtext("system-out") or ""), "control characters replaced, text kept"
@@ -255,11 +270,11 @@ def test_feedback_per_student_without_hidden_values(tmp_path: Path, run: GradeRu
     assert SECRET not in bob, "neither hidden nor unreleased after_due_date details reach students"
     assert clause("infer.identity").text in bob and "got x*2" in bob and "reproduce" in bob
     unbiased = bob.split(f"## {clause('train.unbiased').title}")[1].split("\n## ")[0]
-    assert "failed" in unbiased and "kept fraction is not 1-p" in unbiased
-    assert clause("train.unbiased").text not in unbiased, "hidden clause: title, status and reason only"
+    assert "failed" in unbiased and md(student_sentence(Status.FAILED)) in unbiased
+    assert "kept fraction" not in unbiased and clause("train.unbiased").text not in unbiased, "hidden: a fixed sentence"
     assert "STUDENT-STDOUT" not in bob, "captured output is not in student feedback"
     assert "did not import" in paths[2].read_text() and "torch" in paths[2].read_text()
-    hostile_md = paths[3].read_text()
+    hostile_md = re.sub(r"(`{3,})text\n.*?\n\1", "", paths[3].read_text(), flags=re.S)  # code blocks render markup as text
     assert "<script>" not in hostile_md and "\\<script\\>" in hostile_md
     released = outputs.feedback_markdown(run, run.submissions[1], released=True)
     assert f"after-due detail {SECRET}" in released and f"p={SECRET}" not in released

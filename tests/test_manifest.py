@@ -7,7 +7,7 @@ import json
 import pytest
 
 from dropout_conformance.checks import cases
-from dropout_conformance.manifest import ManifestError, check_coverage, parse
+from dropout_conformance.expectations import ManifestError, check_coverage, parse
 from tests.helpers import run, write
 
 ACCEPTS_ONE = """\
@@ -138,3 +138,24 @@ def test_a_registered_implementation_ships_its_manifest(pt, monkeypatch):
     assert result.ret == 0, result.stdout.str()
     result.assert_outcomes(passed=15, xfailed=5)
     result.stdout.fnmatch_lines(["*XFAIL accepts-one-init.invalid-p-nan: *accepts-one's manifest*"])
+
+
+def test_run_all_judges_outcomes_as_the_session_does(tmp_path):
+    """``run_all(..., xfails=...)`` applies the same judge(): listed failures are expected, a listed
+    deterministic case that passes is an unexpected pass, everything else is as run."""
+    from dropout_conformance.checks import run_all
+    from dropout_conformance.results import Status
+
+    module = tmp_path / "accepts_one.py"
+    module.write_text(ACCEPTS_ONE)
+    namespace: dict = {}
+    exec(compile(module.read_text(), str(module), "exec"), namespace)
+    entries = parse(one_p_entries([*P_ONE_OR_NAN, "negative"]), "m.toml")
+    outcomes = run_all(namespace["DropoutLayer"], 7, "core", xfails=entries, name="mine")
+    status = {key: o.status for key, o in outcomes.items() if key.startswith("init.invalid-p")}
+    assert {k for k, s in status.items() if s is Status.EXPECTED_FAILURE} == {f"init.invalid-p-{v}" for v in P_ONE_OR_NAN}
+    assert status["init.invalid-p-negative"] is Status.UNEXPECTED_PASS
+    assert "remove this entry" in outcomes["init.invalid-p-negative"].note
+    assert all(o.status is Status.PASSED for k, o in outcomes.items() if not k.startswith("init.invalid-p"))
+    plain = run_all(namespace["DropoutLayer"], 7, "core")
+    assert {k for k, o in plain.items() if o.status is Status.FAILED} == {f"init.invalid-p-{v}" for v in P_ONE_OR_NAN}

@@ -14,6 +14,7 @@ import pytest
 from dropout_conformance.checks import case_seed, cases, run_case
 from dropout_conformance.checks.context import Context
 from dropout_conformance.checks.properties import drawn_examples, for_all_inputs, live_hypothesis
+from dropout_conformance.implementation import InProcess
 from dropout_reference import DropoutLayer
 
 from .corpus.loading import BUGGY, load
@@ -32,7 +33,7 @@ def test_drawn_examples_are_what_live_hypothesis_feeds_a_passing_layer(seed: int
         seen.append(expr)
 
     with live_hypothesis():
-        for_all_inputs(Context("train.values", DropoutLayer, seed), prop, dtype)
+        for_all_inputs(Context("train.values", InProcess(DropoutLayer), seed), prop, dtype)
     assert seen == list(drawn_examples(seed, dtype))
     assert len(seen) == 10
 
@@ -71,7 +72,7 @@ def test_a_replayed_failure_that_does_not_recur_live_stands() -> None:
     case = VALUES[0]
     outcome = run_case(case, FailsOnceOnTheThirdCall, case_seed(7, case))
     assert outcome.status == "failed"
-    assert "neither" in outcome.message
+    assert "neither" in outcome.render()
     assert FailsOnceOnTheThirdCall.calls > 10  # the live rerun ran its own examples
 
 
@@ -86,6 +87,6 @@ def test_without_shrinking_the_verdict_is_the_same_and_the_example_unshrunk(memb
         assert shrunk.status == unshrunk.status, case.key
         if shrunk.status == "failed":
             failing += 1
-            assert shrunk.message.splitlines()[:3] == unshrunk.message.splitlines()[:3]  # clause, spec, expected
-            assert len(unshrunk.message) >= len(shrunk.message)
+            assert shrunk.render().splitlines()[:3] == unshrunk.render().splitlines()[:3]  # clause, spec, expected
+            assert len(unshrunk.render()) >= len(shrunk.render())
     assert failing, f"{member} fails no train.values case on this seed"

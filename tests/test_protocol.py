@@ -119,7 +119,7 @@ def test_a_sandbox_moves_large_arrays_through_its_exchange_file(tmp_path: Path, 
     )
     factory = SandboxedFactory(source, "affine.py", "DropoutLayer", Limits())
     try:
-        layer = factory(0.5)
+        layer = factory.build(0.5)
         assert factory.exchange is not None, "the child could not map the exchange file"
         assert not (factory.tmp / "run1" / "exchange").exists(), "the exchange file's name is gone once the child is ready"
         x = ARRAYS["large"]

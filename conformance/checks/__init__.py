@@ -1,24 +1,30 @@
 """The checks: each exists once, cites one clause, and runs against any DropoutLayer factory.
 
 Generation (:func:`cases`) is separate from running (:func:`run_case`) and from marking (the
-pytest plugin, or another runner such as a grader): a check is a plain function
+pytest session, or another runner such as the grader): a check is a plain function
 ``check(ctx, **params)`` that drives the layer through ``ctx`` and raises
-:class:`ConformanceFailure` or :class:`Blocked`.
+:class:`ConformanceFailure` or :class:`Blocked`; :func:`run_case` turns that into a
+:class:`~dropout_conformance.results.CaseOutcome`.
 """
 
 from __future__ import annotations
 
 import hashlib
 import importlib
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from ..implementation import Implementation, ProcessFailure, as_implementation
+from ..results import CaseOutcome, Status
 from ..spec import clause as lookup_clause
 from ..spec import in_profile
-from .context import Blocked, ConformanceFailure, Context, describe_exception
+from .context import Blocked, ConformanceFailure, Context, raised_by
 
-__all__ = ["Check", "Case", "Outcome", "check", "cases", "all_checks", "case_seed", "run_case", "run_all", "false_failure_bound"]
+if TYPE_CHECKING:
+    from ..expectations import Entry
+
+__all__ = ["Check", "Case", "check", "cases", "all_checks", "case_seed", "run_case", "run_all", "false_failure_bound"]
 
 CHECK_MODULES = ("construction", "inference", "training", "independence", "backward", "example")
 
@@ -61,13 +67,6 @@ class Case:
     def chance(self) -> float:
         """False-failure probability of this case on a correct layer (0 for exact checks)."""
         return self.check.chance(**self.params) if self.check.chance else 0.0
-
-
-@dataclass(frozen=True)
-class Outcome:
-    status: str  # "passed" | "failed" | "blocked"
-    message: str = ""
-    blocked_by: str = ""
 
 
 _REGISTRY: list[Check] = []
@@ -123,8 +122,8 @@ def cases(profile: str = "spec") -> list[Case]:
     return out
 
 
-def run_case(case: Case, factory: Callable[..., Any], seed: int, *, shrink: bool = True, **context: Any) -> Outcome:
-    """Run one case against ``factory`` (a class or a function taking p) and classify the result.
+def run_case(case: Case, impl: Implementation | Callable[..., Any], seed: int, *, shrink: bool = True) -> CaseOutcome:
+    """Run one case against ``impl`` (an Implementation, or a class or factory taking p) and classify the result.
 
     A property check replays Hypothesis's examples; if one fails, the case runs again from its
     start with Hypothesis live, which shrinks the failure (see :mod:`.properties`). With
@@ -133,44 +132,39 @@ def run_case(case: Case, factory: Callable[..., Any], seed: int, *, shrink: bool
     """
     from .properties import live_hypothesis
 
-    outcome, replay_failed = _attempt(case, factory, seed, context)
+    impl = as_implementation(impl)
+    outcome, replay_failed = _attempt(case, impl, seed)
     if replay_failed and shrink:
         with live_hypothesis():
-            live, _ = _attempt(case, factory, seed, context)
+            live, _ = _attempt(case, impl, seed)
         if live.status == outcome.status:  # else a random failure did not come back alike: the replay's stands
             outcome = live
     return outcome
 
 
-def _attempt(case: Case, factory: Callable[..., Any], seed: int, context: dict[str, Any]) -> tuple[Outcome, bool]:
+def _attempt(case: Case, impl: Implementation, seed: int) -> tuple[CaseOutcome, bool]:
     """The case's outcome, and whether it came from a replayed property example."""
-    import random
-
-    import numpy as np
-
     from .properties import ShrinkNeeded
 
-    np.random.seed(seed)
-    random.seed(seed)  # as a sandbox reseeds its child: both global generators, at every case
-    ctx = Context(case.clause, factory, seed, **context)
+    ctx = Context(case.clause, impl, seed)
     try:
-        reseed = getattr(factory, "reseed", None)  # a sandboxed implementation reseeds its own process
-        if reseed is not None:
-            reseed(seed)
+        impl.reseed(seed)  # both global generators, at every case, wherever the layers live
         case.check.func(ctx, **case.params)
     except ShrinkNeeded as exc:
         return _classify(ctx, exc.original), True
     except Exception as exc:  # noqa: BLE001 - an implementation's error escaping a check
         return _classify(ctx, exc), False
-    return Outcome("passed"), False
+    return CaseOutcome(Status.PASSED), False
 
 
-def _classify(ctx: Context, exc: Exception) -> Outcome:
+def _classify(ctx: Context, exc: Exception) -> CaseOutcome:
     if isinstance(exc, ConformanceFailure):
-        return Outcome("failed", str(exc))
+        return CaseOutcome(Status.FAILED, exc.failure)
     if isinstance(exc, Blocked):
-        return Outcome("blocked", str(exc), exc.prerequisite)
-    return Outcome("failed", ctx.message(f"the implementation raised {describe_exception(exc)}"))
+        return CaseOutcome(Status.BLOCKED, exc.failure, blocked_by=exc.prerequisite)
+    if isinstance(exc, ProcessFailure):
+        return CaseOutcome(Status.FAILED, ctx.failure(f"the implementation's process failed: {exc}"))
+    return CaseOutcome(Status.FAILED, ctx.failure("the implementation raised an exception", raised=raised_by(exc)))
 
 
 def case_seed(master: int, case: Case) -> int:
@@ -182,9 +176,27 @@ def case_seed(master: int, case: Case) -> int:
     return int.from_bytes(digest, "big")
 
 
-def run_all(factory: Callable[..., Any], master_seed: int, profile: str = "spec", **context: Any) -> dict[str, Outcome]:
-    """Every case of ``profile`` against ``factory``, without pytest: ``{case key: outcome}``."""
-    return {c.key: run_case(c, factory, case_seed(master_seed, c), **context) for c in cases(profile)}
+def run_all(
+    impl: Implementation | Callable[..., Any],
+    master_seed: int,
+    profile: str = "spec",
+    *,
+    xfails: Sequence[Entry] = (),
+    name: str = "",
+) -> dict[str, CaseOutcome]:
+    """Every case of ``profile`` against ``impl`` (an Implementation, or a class or factory taking p),
+    without pytest: ``{case key: outcome}``; ``outcome.render("mypkg:Layer")`` is the readable message.
+
+    With ``xfails`` (manifest entries, e.g. from ``expectations.load_file``), each outcome is judged
+    as the pytest session judges it; ``name`` is what entries with an ``impl`` key must name.
+    """
+    from ..expectations import find, judge
+
+    driver = as_implementation(impl)
+    return {
+        c.key: judge(run_case(c, driver, case_seed(master_seed, c)), find(list(xfails), name, c), c.statistical)
+        for c in cases(profile)
+    }
 
 
 def false_failure_bound(profile: str = "spec") -> float:

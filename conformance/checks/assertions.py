@@ -12,7 +12,8 @@ from typing import Any
 
 import numpy as np
 
-from .context import Context, shape_problem
+from ..results import RETURNED
+from .context import Context, shape_problem, type_name
 
 ULPS = 4
 MAX_SHOWN = 5
@@ -22,7 +23,7 @@ def plain(value: Any) -> np.ndarray:
     """A private, plain-ndarray copy: no subclass, no shared memory, no lying ``__eq__``."""
     arr = np.array(value, copy=True, subok=False)
     if arr.dtype == object:
-        raise TypeError(f"got an object array built from {type(value).__name__}")
+        raise TypeError("an object array")
     return arr
 
 
@@ -47,14 +48,15 @@ def close_mask(got: np.ndarray, expected: np.ndarray, dtype: np.dtype) -> np.nda
     return close
 
 
-def _mismatches(bad: np.ndarray, columns: dict[str, np.ndarray]) -> str:
+def _mismatches(bad: np.ndarray, columns: dict[str, np.ndarray]) -> tuple[str, ...]:
+    """Evidence lines: how many elements differ, and the first few with every column's value."""
     idx = np.argwhere(bad)
     rows = [f"  {bad.sum()} of {bad.size} elements differ; first {min(len(idx), MAX_SHOWN)}:"]
     for i in idx[:MAX_SHOWN]:
         where = tuple(int(k) for k in i)
         cells = ", ".join(f"{name}={col[where]!r}" for name, col in columns.items())
         rows.append(f"    index {where}: {cells}")
-    return "\n".join(rows)
+    return tuple(rows)
 
 
 def assert_array_of_shape(ctx: Context, got: Any, shape: tuple[int, ...], what: str) -> np.ndarray:
@@ -62,11 +64,11 @@ def assert_array_of_shape(ctx: Context, got: Any, shape: tuple[int, ...], what: 
     __tracebackhide__ = True
     problem = shape_problem(got, shape)
     if problem:
-        ctx.fail(f"{what} {problem}")
+        ctx.fail(f"{what} {problem[0]}", returned_type=problem[1])
     try:
         return plain(got)
     except TypeError as exc:
-        ctx.fail(f"{what}: {exc}; expected a numeric numpy.ndarray")
+        ctx.fail(f"{what} returned {exc} built from {RETURNED}", "a numeric numpy.ndarray", returned_type=type_name(got))
     raise AssertionError("unreachable")  # pragma: no cover
 
 
@@ -83,10 +85,10 @@ def assert_zero_or_scaled(ctx: Context, got: Any, base: np.ndarray, p: float, wh
     bad = ~(zero | close_mask(out, expected, dtype))
     if bad.any():
         ctx.fail(
-            f"expected: every element of {what} exactly 0 or input/(1-p) = input * {1 / (1 - p):.17g} "
-            f"(p={p!r}), within {ULPS} ulp of {dtype}\n"
-            f"got: some elements are neither\n"
-            + _mismatches(bad, {"input": base, "got": out, "scaled": expected})
+            "some elements are neither",
+            f"every element of {what} exactly 0 or input/(1-p) = input * {1 / (1 - p):.17g} "
+            f"(p={p!r}), within {ULPS} ulp of {dtype}",
+            _mismatches(bad, {"input": base, "got": out, "scaled": expected}),
         )
     return ~zero
 
@@ -102,9 +104,10 @@ def assert_masked(
     good = np.where(keep, close_mask(out, expected, dtype), out == 0)
     if not good.all():
         ctx.fail(
-            f"expected: {what} = input * m / (1-p) with m the mask of {mask_from} (p={p!r}), "
-            f"exact 0 where m is 0, within {ULPS} ulp of {dtype} elsewhere\n"
-            + _mismatches(~good, {"input": base, "m": keep.astype(np.int8), "got": out, "expected": expected})
+            f"{int((~good).sum())} elements differ from input * m / (1-p)",
+            f"{what} = input * m / (1-p) with m the mask of {mask_from} (p={p!r}), "
+            f"exact 0 where m is 0, within {ULPS} ulp of {dtype} elsewhere",
+            _mismatches(~good, {"input": base, "m": keep.astype(np.int8), "got": out, "expected": expected}),
         )
 
 
@@ -113,10 +116,10 @@ def assert_same_values(ctx: Context, got: Any, x: np.ndarray, what: str) -> None
     __tracebackhide__ = True
     out = assert_array_of_shape(ctx, got, x.shape, what)
     if out.dtype != x.dtype:
-        ctx.fail(f"expected: {what} of dtype {x.dtype}, like x\ngot: dtype {out.dtype}")
+        ctx.fail(f"dtype {out.dtype}", f"{what} of dtype {x.dtype}, like x")
     bad = ~((out == x) | (np.isnan(out) & np.isnan(x)))
     if bad.any():
-        ctx.fail(f"expected: {what} equal to x\n" + _mismatches(bad, {"x": x, "got": out}))
+        ctx.fail(f"{int(bad.sum())} elements differ from x", f"{what} equal to x", _mismatches(bad, {"x": x, "got": out}))
 
 
 def assert_unchanged(ctx: Context, arr: np.ndarray, before: np.ndarray, what: str) -> None:
@@ -124,6 +127,7 @@ def assert_unchanged(ctx: Context, arr: np.ndarray, before: np.ndarray, what: st
     __tracebackhide__ = True
     if not np.array_equal(arr, before, equal_nan=True):
         ctx.fail(
-            f"expected: {what} left unmodified by the call\ngot: it was written to\n"
-            + _mismatches(~((arr == before) | (np.isnan(arr) & np.isnan(before))), {"before": before, "after": arr})
+            "it was written to",
+            f"{what} left unmodified by the call",
+            _mismatches(~((arr == before) | (np.isnan(arr) & np.isnan(before))), {"before": before, "after": arr}),
         )

@@ -6,9 +6,10 @@ from __future__ import annotations
 import numpy as np
 
 from .. import statistics as st
+from ..results import RETURNED
 from . import check
 from .assertions import assert_array_of_shape, assert_masked, assert_zero_or_scaled, plain
-from .context import Blocked, Context, LayerHandle, shape_problem
+from .context import Context, LayerHandle, raised_by, shape_problem, type_name
 
 REUSE_PARAMS = tuple({"p": p, "dtype": d} for p in st.UNBIASED_P for d in ("float64", "float32"))
 
@@ -27,7 +28,7 @@ def before_forward_raises(ctx: Context, p: float) -> None:
         result = layer.layer.backward(g)
     except Exception:  # noqa: BLE001 - any exception type satisfies the MUST clause
         return
-    ctx.fail(f"expected: an exception, as forward was never called\ngot: returned {type(result).__name__}")
+    ctx.fail(f"returned {RETURNED}", "an exception, as forward was never called", returned_type=type_name(result))
 
 
 def revealed_mask(ctx: Context, layer: LayerHandle, shape: tuple[int, ...], dtype: str, p: float, mask_from: str) -> np.ndarray:
@@ -66,16 +67,16 @@ def mask_reuse(ctx: Context, p: float, dtype: str) -> None:
     if differ.any():
         idx = np.flatnonzero(differ)[:5].tolist()
         ctx.fail(
-            "expected: backward to use the mask of the latest forward (out2)\n"
-            f"got: backward's mask differs from out2's at {int(differ.sum())} of {int(nonzero.sum())} "
-            f"positions where x != 0 (first: {idx}); a mask from an earlier forward, a new mask, or none"
+            f"backward's mask differs from out2's at {int(differ.sum())} of {int(nonzero.sum())} "
+            f"positions where x != 0 (first: {idx}); a mask from an earlier forward, a new mask, or none",
+            "backward to use the mask of the latest forward (out2)",
         )
     if not mask[~nonzero].any():
         ctx.fail(
-            f"expected: where x == 0 the gradient still flows where the mask kept the element "
-            f"(all {zeros} such positions dropped has probability p**{zeros} <= {st.RARE:g})\n"
-            "got: zero gradient at every position where x == 0: the mask is inferred from "
-            "forward's output (out != 0) instead of being stored"
+            "zero gradient at every position where x == 0: the mask is inferred from "
+            "forward's output (out != 0) instead of being stored",
+            f"where x == 0 the gradient still flows where the mask kept the element "
+            f"(all {zeros} such positions dropped has probability p**{zeros} <= {st.RARE:g})",
         )
     g = ctx.array(ctx.signed_input(shape, dtype, zeros=False), name="grad")
     g_before = plain(g)
@@ -94,7 +95,7 @@ def repeatable(ctx: Context, p: float) -> None:
     g[...] = g_before  # a backward that scaled grad in place must not get a second helping
     second = assert_array_of_shape(ctx, layer.backward(g, out="dx2"), g.shape, "the second backward(grad)")
     if not np.array_equal(first, second, equal_nan=True):
-        ctx.fail("expected: backward(grad) twice gives the same result\ngot: the two results differ")
+        ctx.fail("the two results differ", "backward(grad) twice gives the same result")
 
 
 @check(
@@ -112,25 +113,25 @@ def instance_isolation(ctx: Context, p: float) -> None:
     kept_b = kept_by(b.forward(ctx.array(expr, name="xb"), out="out_b"))
     if (kept_a == kept_b).all():
         ctx.fail(
-            f"expected: two layers draw independent masks (equal with probability "
-            f"{st.same_mask_probability(p, n):.1e})\ngot: both layers dropped exactly the same positions"
+            "both layers dropped exactly the same positions",
+            f"two layers draw independent masks (equal with probability {st.same_mask_probability(p, n):.1e})",
         )
     for handle, own, other_name, other in ((a, kept_a, "b", kept_b), (b, kept_b, "a", kept_a)):
         ones = ctx.array(f"np.ones({n})", name="ones")
         result = handle.backward(ones, out="m_scaled")
         problem = shape_problem(result, (n,))
         if problem:
-            raise Blocked("back.mask-reuse", f"{handle.name}.backward(ones) {problem}")
+            raise ctx.blocked("back.mask-reuse", f"{handle.name}.backward(ones) {problem[0]}", returned_type=problem[1])
         mask = plain(result) != 0
         if (mask == own).all():
             continue
         if (mask == other).all():
             ctx.fail(
-                f"expected: {handle.name}.backward to use {handle.name}'s own mask\n"
-                f"got: it uses {other_name}'s: the mask is shared (class attribute or module global), and "
-                f"{other_name}'s forward overwrote it"
+                f"it uses {other_name}'s: the mask is shared (class attribute or module global), and "
+                f"{other_name}'s forward overwrote it",
+                f"{handle.name}.backward to use {handle.name}'s own mask",
             )
-        raise Blocked("back.mask-reuse", f"{handle.name}.backward uses neither layer's mask")
+        raise ctx.blocked("back.mask-reuse", f"{handle.name}.backward uses neither layer's mask")
 
 
 @check("back.before-forward-error")
@@ -143,10 +144,11 @@ def before_forward_error_is_real(ctx: Context) -> None:
         layer.layer.backward(g)
     except AssertionError as exc:
         ctx.fail(
-            f"expected: an exception other than AssertionError (asserts vanish under python -O)\n"
-            f"got: AssertionError: {exc}; raise RuntimeError or ValueError instead"
+            "AssertionError; raise RuntimeError or ValueError instead",
+            "an exception other than AssertionError (asserts vanish under python -O)",
+            raised=raised_by(exc),
         )
     except Exception:  # noqa: BLE001
         return
     else:
-        raise Blocked("back.before-forward", "backward before forward returned instead of raising")
+        raise ctx.blocked("back.before-forward", "backward before forward returned instead of raising")

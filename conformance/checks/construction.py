@@ -6,8 +6,9 @@ from typing import Any
 
 import numpy as np
 
+from ..implementation import ProcessFailure
 from . import check
-from .context import Blocked, Context, describe_exception
+from .context import Context, raised_by
 
 VALID_P = (
     {"id": "int0", "p": "0"},
@@ -57,12 +58,13 @@ def accepts_valid_p(ctx: Context, p: str) -> None:
             layer.layer.forward(x)
         except Exception as exc:  # noqa: BLE001 - compared with a Python float p below
             try:
-                ctx.factory(float(value)).forward(np.ones((2, 4), dtype=dtype))
+                ctx.impl.build(float(value)).forward(np.ones((2, 4), dtype=dtype))
             except Exception:  # noqa: BLE001
-                raise Blocked("train.output-shape", f"forward on {dtype} input raises for p={float(value)!r} too") from None
+                raise ctx.blocked("train.output-shape", f"forward on {dtype} input raises for p={float(value)!r} too") from None
             ctx.fail(
-                f"expected: a layer built with p={p} runs forward on {dtype} input, as it does with p={float(value)!r}\n"
-                f"got: {describe_exception(exc)}"
+                "forward raised an exception",
+                f"a layer built with p={p} runs forward on {dtype} input, as it does with p={float(value)!r}",
+                raised=raised_by(exc),
             )
 
 
@@ -72,9 +74,11 @@ def rejects_invalid_p(ctx: Context, p: str) -> None:
     value = _value(ctx, p)
     ctx.record(f"layer = impl({p})  # must raise ValueError")
     try:
-        ctx.factory(value)
+        ctx.impl.build(value)
     except ValueError:
         return
+    except ProcessFailure as exc:
+        ctx.fail(f"impl({p}) failed: {exc}", f"ValueError for p={p}")
     except Exception as exc:  # noqa: BLE001
-        ctx.fail(f"expected: ValueError for p={p}\ngot: {describe_exception(exc)}")
-    ctx.fail(f"expected: ValueError for p={p}\ngot: the layer was built without error")
+        ctx.fail("another exception", f"ValueError for p={p}", raised=raised_by(exc))
+    ctx.fail("the layer was built without error", f"ValueError for p={p}")

@@ -1,9 +1,10 @@
 """What a check sees: a seeded context, recorded layer handles, and the two ways to stop.
 
 Checks never touch an implementation directly. They go through :class:`LayerHandle`, which
-records every call as a line of Python so a failure can print a copy-pasteable reproducer,
-turns an implementation's exception into a failure of the clause being checked, and reports a
-*blocked* check when a prerequisite clause (construction, output shape) is what broke.
+records every call as a line of Python so a failure carries a reproducer, turns an
+implementation's exception into a failure of the clause being checked (its words kept apart from
+the kit's, in :class:`~dropout_conformance.results.Raised`), and reports a *blocked* check when a
+prerequisite clause (construction, output shape) is what broke.
 """
 
 from __future__ import annotations
@@ -15,33 +16,41 @@ import traceback
 from collections import OrderedDict
 from collections.abc import Callable
 from types import CodeType
-from typing import Any
+from typing import Any, NoReturn
 
 import numpy as np
 
+from ..implementation import ForeignValue, Implementation, ProcessFailure
+from ..results import RETURNED, Failure, Raised, Reproducer
 from ..spec import clause as lookup_clause
-
-MAX_REPRO_LINES = 14
 
 
 class ConformanceFailure(AssertionError):
     """The implementation violates the clause being checked."""
 
+    def __init__(self, failure: Failure) -> None:
+        super().__init__(failure.render())
+        self.failure = failure
+
 
 class Blocked(Exception):
     """A prerequisite clause failed, so this check cannot say anything about its own."""
 
-    def __init__(self, prerequisite: str, detail: str) -> None:
-        super().__init__(f"blocked by {prerequisite}: {detail}")
+    def __init__(self, prerequisite: str, failure: Failure) -> None:
+        super().__init__(f"blocked by {prerequisite}: {failure.got}")
         self.prerequisite = prerequisite
+        self.failure = failure
 
 
-def describe_exception(exc: BaseException) -> str:
-    """``TypeError: message`` plus the innermost frames, for a failure message."""
+def raised_by(exc: BaseException) -> Raised:
+    """An implementation's exception as data: type name, text and the innermost frames."""
     frames = traceback.extract_tb(exc.__traceback__)[-3:]
-    where = "".join(traceback.format_list(frames)).rstrip()
-    text = f"{type(exc).__name__}: {exc}"
-    return f"{text}\n{where}" if where else text
+    return Raised(type(exc).__name__, str(exc), "".join(traceback.format_list(frames)).rstrip())
+
+
+def type_name(value: Any) -> str:
+    """The name of a returned value's type (the implementation's words: a class may be named anything)."""
+    return value.type_name if isinstance(value, ForeignValue) else type(value).__name__
 
 
 class _Evaluated:
@@ -79,21 +88,10 @@ evaluate = _Evaluated()
 class Context:
     """Per-check state: the clause, the derived seed, the inputs made and the calls recorded."""
 
-    def __init__(
-        self,
-        clause_id: str,
-        factory: Callable[..., Any],
-        seed: int,
-        *,
-        impl_value: str = "IMPL",
-        rerun_command: str = "",
-        time_budget: float = 60.0,
-    ) -> None:
+    def __init__(self, clause_id: str, impl: Implementation, seed: int, *, time_budget: float = 60.0) -> None:
         self.clause = lookup_clause(clause_id)
-        self.factory = factory
+        self.impl = impl
         self.seed = seed
-        self.impl_value = impl_value
-        self.rerun_command = rerun_command
         self.time_budget = time_budget
         self.started = time.monotonic()
         self.rng = np.random.default_rng(seed)
@@ -141,15 +139,19 @@ class Context:
     # ------------------------------------------------------------------ layers
     def construct(self, p: Any, name: str = "layer", *, owner: bool = False) -> LayerHandle:
         """Build a layer; unless this check owns construction, a failure blocks the check."""
-        self.record(f"{name} = impl({p!r})")
+        call = f"{name} = impl({p!r})"
+        self.record(call)
         try:
-            layer = self.factory(p)
+            layer = self.impl.build(p)
+        except ProcessFailure as exc:
+            got, raised = f"{call} failed: {exc}", None
         except Exception as exc:  # noqa: BLE001 - any exception is the implementation's
-            detail = f"{name} = impl({p!r}) raised {describe_exception(exc)}"
-            if owner:
-                self.fail(detail)
-            raise Blocked("init.valid-p", detail) from None
-        return LayerHandle(self, layer, name)
+            got, raised = f"{call} raised an exception", raised_by(exc)
+        else:
+            return LayerHandle(self, layer, name)
+        if owner:
+            self.fail(got, raised=raised)
+        raise self.blocked("init.valid-p", got, raised=raised)
 
     def check_time(self, done: int, total: int) -> None:
         """Fail, rather than hang, when the implementation is too slow to finish the check."""
@@ -161,28 +163,19 @@ class Context:
             )
 
     # ------------------------------------------------------------------ failing
-    def fail(self, detail: str) -> None:
-        raise ConformanceFailure(self.message(detail))
+    def failure(self, got: str, expected: str = "", evidence: tuple[str, ...] = (), **said: Any) -> Failure:
+        """A failure of this check's clause, with the calls recorded so far as its reproducer. ``got``,
+        ``expected`` and ``evidence`` are the kit's words; what the implementation said goes in
+        ``said`` (``raised=``, ``returned_type=``), kept apart."""
+        return Failure(self.clause.id, got, expected, evidence, reproducer=Reproducer(self.seed, tuple(self._lines)), **said)
 
-    def message(self, detail: str) -> str:
-        c = self.clause
-        lines = [f"[{c.id}] ({c.level}) {c.title}", f"  spec: {c.text}", detail.rstrip(), ""]
-        lines.append("reproduce:")
-        if self.rerun_command:
-            lines += [f"  {self.rerun_command}", "  # or, in Python:"]
-        lines += [
-            "  import random",
-            "  import numpy as np",
-            "  from dropout_conformance import load_implementation",
-            f"  impl = load_implementation({self.impl_value!r})",
-            f"  np.random.seed({self.seed}); random.seed({self.seed})  # the check's seed: global-generator masks replay",
-        ]
-        body = self._lines
-        if len(body) > MAX_REPRO_LINES:
-            skipped = len(body) - MAX_REPRO_LINES
-            body = body[: MAX_REPRO_LINES // 2] + [f"# ... {skipped} more calls ..."] + body[-MAX_REPRO_LINES // 2 :]
-        lines += [f"  {line}" for line in body]
-        return "\n".join(lines)
+    def fail(self, got: str, expected: str = "", evidence: tuple[str, ...] = (), **said: Any) -> NoReturn:
+        """Stop the check: the implementation violates its clause."""
+        raise ConformanceFailure(self.failure(got, expected, evidence, **said))
+
+    def blocked(self, prerequisite: str, got: str, **said: Any) -> Blocked:
+        """The exception that stops the check because ``prerequisite`` failed (raise it)."""
+        return Blocked(prerequisite, self.failure(got, **said))
 
 
 class LayerHandle:
@@ -197,8 +190,10 @@ class LayerHandle:
         self.ctx.record(f"{out_name} = {self.name}.{what}")
         try:
             return fn()
+        except ProcessFailure as exc:
+            self.ctx.fail(f"{self.name}.{what} failed: {exc}")
         except Exception as exc:  # noqa: BLE001 - reported as the clause's failure
-            self.ctx.fail(f"{self.name}.{what} raised {describe_exception(exc)}")
+            self.ctx.fail(f"{self.name}.{what} raised an exception", raised=raised_by(exc))
 
     def forward(self, x: np.ndarray, *args: bool, out: str = "out", shape_owner: bool = False, **kwargs: bool) -> Any:
         """Call forward; in training, an output that is not an array of x's shape blocks the check."""
@@ -209,20 +204,21 @@ class LayerHandle:
         if training and not shape_owner:
             problem = shape_problem(result, np.shape(x))
             if problem:
-                raise Blocked("train.output-shape", f"forward({call}) {problem}")
+                got, returned = problem
+                raise ctx.blocked("train.output-shape", f"forward({call}) {got}", returned_type=returned)
         return result
 
     def backward(self, grad: np.ndarray, out: str = "dx") -> Any:
         return self._call(f"backward({self.ctx.name_of(grad)})", lambda: self.layer.backward(grad), out)
 
 
-def shape_problem(result: Any, shape: tuple[int, ...]) -> str | None:
-    """Why ``result`` is not an ndarray of ``shape`` (a numpy scalar passes for 0-d), or None."""
+def shape_problem(result: Any, shape: tuple[int, ...]) -> tuple[str, str | None] | None:
+    """Why ``result`` is not an ndarray of ``shape`` (a numpy scalar passes for 0-d), or None: the
+    kit's sentence, and the name of the type returned when that is what is wrong."""
     if shape == () and isinstance(result, np.generic):
         return None
     if not isinstance(result, np.ndarray):
-        kind = getattr(result, "foreign_type", None) or type(result).__name__  # a sandbox reports types by name
-        return f"returned {kind}, expected a numpy.ndarray of shape {shape}"
+        return f"returned {RETURNED}, expected a numpy.ndarray of shape {shape}", type_name(result)
     if result.shape != shape:
-        return f"returned shape {result.shape}, expected x's shape {shape}"
+        return f"returned shape {result.shape}, expected x's shape {shape}", None
     return None

@@ -32,6 +32,7 @@ def worked_example(ctx: Context) -> None:
             assert_masked(ctx, dx, grad_before, TARGET, 0.5, "backward([0.1, 0.2, 0.3, 0.4])", "forward, [1, 0, 1, 0]")
             return
     ctx.fail(
-        f"expected: the mask [1, 0, 1, 0] within {ATTEMPTS} forward calls at p=0.5 (a correct "
-        f"layer misses it with probability (15/16)**{ATTEMPTS} <= {RARE:g})\ngot: never sampled"
+        "never sampled",
+        f"the mask [1, 0, 1, 0] within {ATTEMPTS} forward calls at p=0.5 (a correct "
+        f"layer misses it with probability (15/16)**{ATTEMPTS} <= {RARE:g})",
     )

@@ -80,10 +80,10 @@ def count_dispersion(ctx: Context, p: float, unit: str) -> None:
     if min(less, greater) <= st.ALPHA / 2:
         kind = "too alike (a fixed number dropped?)" if greater <= st.ALPHA / 2 else "too spread out"
         ctx.fail(
-            f"expected: kept counts per {unit} of {UNIT} entries distributed as Binomial({UNIT}, {1 - p:g}); "
+            f"{inside} of {k} {unit}s in the window: counts are {kind}; first counts {counts[:8]}",
+            f"kept counts per {unit} of {UNIT} entries distributed as Binomial({UNIT}, {1 - p:g}); "
             f"each lands in [{lo}, {hi}] with probability {pi:.3f}, so about {pi * k:.0f} of {k} {unit}s do "
-            f"(exact binomial test at {st.ALPHA:g})\n"
-            f"got: {inside} of {k} {unit}s in the window: counts are {kind}; first counts {counts[:8]}"
+            f"(exact binomial test at {st.ALPHA:g})",
         )
 
 
@@ -124,8 +124,8 @@ def pair_agreement(ctx: Context, p: float, offset: str) -> None:
         ctx.check_time(total, d.n)
     if d.rejects(agree):
         ctx.fail(
-            f"expected: {offset} pairs of mask entries agree (both kept or both dropped) with probability "
+            f"{agree} of {d.n} pairs agree, rate {agree / d.n:.5f}: the mask is correlated at this offset",
+            f"{offset} pairs of mask entries agree (both kept or both dropped) with probability "
             f"p**2 + (1-p)**2 = {d.rate:g}, as independent entries do (exact binomial test, false failure "
-            f"{d.size:.1e})\n"
-            f"got: {agree} of {d.n} pairs agree, rate {agree / d.n:.5f}: the mask is correlated at this offset"
+            f"{d.size:.1e})",
         )

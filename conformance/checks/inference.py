@@ -5,9 +5,10 @@ from __future__ import annotations
 import numpy as np
 
 from .. import statistics as st
+from ..results import RETURNED
 from . import check
 from .assertions import assert_array_of_shape, assert_masked, assert_same_values, assert_unchanged, plain
-from .context import Context
+from .context import Context, type_name
 
 IDENTITY_PARAMS = tuple({"p": p, "dtype": d} for p in (0.0, 0.5, 0.95) for d in ("float64", "float32", "float16"))
 
@@ -39,8 +40,9 @@ def training_flag(ctx: Context) -> None:
         out = plain(run())
         if not (out == 0).any():
             ctx.fail(
-                f"expected: {call} to train and drop about half of {x.size} elements at p=0.5 "
-                f"(keeping all has probability 2**-{x.size})\ngot: nothing dropped"
+                "nothing dropped",
+                f"{call} to train and drop about half of {x.size} elements at p=0.5 "
+                f"(keeping all has probability 2**-{x.size})",
             )
 
 
@@ -51,7 +53,7 @@ def inference_returns_input(ctx: Context, p: float) -> None:
     x = ctx.array(ctx.signed_input((4, 6)))
     out = layer.forward(x, training=False)
     if out is not x:
-        ctx.fail(f"expected: forward(x, training=False) is x (the same object)\ngot: a {type(out).__name__} copy")
+        ctx.fail(f"a {RETURNED} copy", "forward(x, training=False) is x (the same object)", returned_type=type_name(out))
 
 
 @check(
@@ -79,17 +81,17 @@ def inference_leaves_training_state(ctx: Context, p: float) -> None:
         zeroed = int((got == 0).sum())  # grad has no zeros, so any zero is a mask at work
         if zeroed:
             ctx.fail(
-                "expected: backward after an inference forward returns grad unchanged, or raises\n"
-                f"got: {zeroed} of {n} entries zeroed: a stale training mask was applied"
+                f"{zeroed} of {n} entries zeroed: a stale training mask was applied",
+                "backward after an inference forward returns grad unchanged, or raises",
             )
         assert_masked(ctx, got, g_before, np.ones(g.shape, dtype=bool), 0.0, what, "no mask (inference is the identity)")
     out = plain(layer.forward(ctx.array(expr, name="x_again"), out="out_again"))
     if not (out == 0).any():
         ctx.fail(
-            "expected: forward(x) after an inference call trains again (drops about "
-            f"{p * n:.0f} of {n} entries; none dropped has probability {(1 - p) ** n:.0e})\n"
-            "got: nothing dropped: the inference call switched the layer to inference for good"
+            "nothing dropped: the inference call switched the layer to inference for good",
+            "forward(x) after an inference call trains again (drops about "
+            f"{p * n:.0f} of {n} entries; none dropped has probability {(1 - p) ** n:.0e})",
         )
     mask = plain(layer.backward(ctx.array(f"np.ones({n})", name="ones"), out="m_scaled")) != 0
     if not np.array_equal(mask, out != 0):
-        ctx.fail("expected: backward after the new training forward uses its mask\ngot: a different mask")
+        ctx.fail("a different mask", "backward after the new training forward uses its mask")

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import contextvars
 import functools
-import random
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Literal
@@ -91,8 +90,7 @@ def _begin_example(ctx: Context) -> None:
     """A fresh call record and the check's seed in both global generators, replayed or live alike
     (live, Hypothesis seeds ``random`` with 0 around each example; this seeds over it)."""
     ctx.restart()
-    np.random.seed(ctx.seed)
-    random.seed(ctx.seed)
+    ctx.impl.reseed(ctx.seed)
 
 
 def for_all_inputs(ctx: Context, prop: Callable[[Context, str], None], dtype: str) -> None:

@@ -53,9 +53,9 @@ def fresh_mask(ctx: Context, p: float) -> None:
     second = plain(layer.forward(ctx.array(expr, name="x2"), out="out2")) != 0
     if (first == second).all():
         ctx.fail(
-            f"expected: a new mask on every training call (two correct masks of {n} entries "
-            f"coincide with probability {st.same_mask_probability(p, n):.1e})\n"
-            "got: both calls dropped exactly the same positions"
+            "both calls dropped exactly the same positions",
+            f"a new mask on every training call (two correct masks of {n} entries "
+            f"coincide with probability {st.same_mask_probability(p, n):.1e})",
         )
 
 
@@ -77,9 +77,9 @@ def full_mask(ctx: Context, p: float, shape: tuple[int, ...]) -> None:
         assert chance <= st.RARE, f"kit design error: shape {shape} too small ({chance:.1e})"
         if (kept == kept.take([0], axis=axis)).all():
             ctx.fail(
-                f"expected: a mask drawn per element of x, shape {shape} (a correct mask is "
-                f"constant along axis {axis} with probability {chance:.1e})\n"
-                f"got: the mask is constant along axis {axis}: one smaller mask broadcast over it"
+                f"the mask is constant along axis {axis}: one smaller mask broadcast over it",
+                f"a mask drawn per element of x, shape {shape} (a correct mask is "
+                f"constant along axis {axis} with probability {chance:.1e})",
             )
 
 
@@ -105,10 +105,10 @@ def unbiased(ctx: Context, p: float) -> None:
         if abs(rate - p) < 0.01 and abs(p - 0.5) > 0.02:
             hint = " (it looks like p is used as the keep probability)"
         ctx.fail(
-            f"expected: a kept fraction near 1-p = {d.keep:g}; scipy.stats.binomtest, one-sided "
-            f"at {st.ALPHA / 2:g} each way, rejects a correct layer with probability {d.size:.2e}\n"
-            f"got: {kept} of {d.n} elements kept over {calls} calls, fraction {rate:.5f}{hint}; "
-            f"p-values {less:.3g} (fewer kept), {greater:.3g} (more kept)"
+            f"{kept} of {d.n} elements kept over {calls} calls, fraction {rate:.5f}{hint}; "
+            f"p-values {less:.3g} (fewer kept), {greater:.3g} (more kept)",
+            f"a kept fraction near 1-p = {d.keep:g}; scipy.stats.binomtest, one-sided "
+            f"at {st.ALPHA / 2:g} each way, rejects a correct layer with probability {d.size:.2e}",
         )
 
 
@@ -120,7 +120,7 @@ def p_zero_is_noop(ctx: Context, p: float) -> None:
     before = plain(x)
     kept = assert_zero_or_scaled(ctx, layer.forward(x), before, 0.0, "forward(x)")
     if not kept.all():
-        ctx.fail(f"expected: nothing dropped at p=0\ngot: {int((~kept).sum())} of {x.size} elements dropped")
+        ctx.fail(f"{int((~kept).sum())} of {x.size} elements dropped", "nothing dropped at p=0")
     layer.forward(ctx.array(ctx.positive_input((64, 64)), name="x2"), out="out2")  # backward on a small one
     g = ctx.array(ctx.signed_input((64, 64)), name="grad")
     g_before = plain(g)
@@ -138,7 +138,7 @@ def dtype_preserved(ctx: Context, p: float, dtype: str) -> None:
     dx = assert_array_of_shape(ctx, layer.backward(g), g.shape, "backward(grad)")
     for what, got in (("forward(x)", out), ("backward(grad)", dx)):
         if got.dtype != np.dtype(dtype):
-            ctx.fail(f"expected: {what} of dtype {dtype}, like its input\ngot: {got.dtype} (an upcast doubles memory)")
+            ctx.fail(f"{got.dtype} (an upcast doubles memory)", f"{what} of dtype {dtype}, like its input")
 
 
 @check("no-mutation", tuple({"p": p} for p in (0.0, 0.5)))

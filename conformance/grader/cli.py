@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 import os
 import re
-import secrets
 import sys
 import tempfile
 import time
@@ -13,6 +12,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from .. import SPEC_VERSION, __version__
+from .outputs import OUTPUTS
 
 SIZE = re.compile(r"^(\d+(?:\.\d+)?)([KMG]?)i?B?$", re.IGNORECASE)
 UNITS = {"": 1, "K": 2**10, "M": 2**20, "G": 2**30}
@@ -39,13 +39,12 @@ def _positive(kind: type) -> Any:
 
 
 def _seed(text: str) -> int:
+    from ..selection import SelectionError, parse_seed
+
     try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not an integer") from None
-    if not 0 <= value < 2**32:
-        raise argparse.ArgumentTypeError(f"{text!r} is not in [0, 2**32)")
-    return value
+        return parse_seed(text)
+    except SelectionError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
 
 
 class _Parser(argparse.ArgumentParser):
@@ -78,12 +77,8 @@ def parser() -> argparse.ArgumentParser:
     g.add_argument("--timeout", type=_positive(float), default=10.0, help="seconds per call into a submission (default 10)")
     g.add_argument("--submission-timeout", type=_positive(float), default=120.0, help="seconds per submission (default 120)")
     g.add_argument("--memory", type=_size, default=_size("2G"), help="address-space limit per submission (default 2G)")
-    g.add_argument("--gradescope", metavar="PATH", help="write Gradescope's results.json (one submission)")
-    g.add_argument("--csv", metavar="PATH", help="write a gradebook CSV, one row per submission")
-    g.add_argument("--json", metavar="DIR", help="write one JSON report per submission")
-    g.add_argument("--junit", metavar="PATH", help="write JUnit XML, one testsuite per submission")
-    g.add_argument("--feedback", metavar="DIR", help="write one Markdown feedback file per student")
-    g.add_argument("--html", metavar="PATH", help="write a self-contained HTML class report")
+    for output in OUTPUTS:
+        g.add_argument(f"--{output.option}", metavar=output.metavar, help=output.help)
     g.add_argument(
         "--release",
         action="store_true",
@@ -117,8 +112,8 @@ def _unwritable_output(args: argparse.Namespace) -> str | None:
     """Check every output location before grading, so a typo never costs a whole batch."""
     from pathlib import Path
 
-    outputs = (("gradescope", False), ("csv", False), ("junit", False), ("html", False), ("json", True), ("feedback", True))
-    for option, is_dir in outputs:
+    for output in OUTPUTS:
+        option, is_dir = output.option, output.folder
         value = getattr(args, option)
         if not value:
             continue
@@ -136,18 +131,13 @@ def _unwritable_output(args: argparse.Namespace) -> str | None:
 
 def grade(args: argparse.Namespace) -> int:
     from ..sandbox.parent import Limits
-    from ..spec import CLAUSES, in_profile
-    from . import outputs
+    from ..selection import parse_seed
     from .grade import DiscoveryError, discover, grade_all
-    from .rubric import Rubric, RubricError, RubricLine, load_rubric
+    from .rubric import RubricError, load_rubric, profile_rubric
 
     try:
         subs = discover(args.paths, args.entry)
-        if args.rubric:
-            rubric = load_rubric(args.rubric)
-        else:
-            lines = tuple(RubricLine(c.id, 1.0) for c in CLAUSES if in_profile(c, args.profile))
-            rubric = Rubric(lines, source=f"default rubric: 1 point per clause of profile {args.profile}")
+        rubric = load_rubric(args.rubric) if args.rubric else profile_rubric(args.profile)
     except (DiscoveryError, RubricError) as exc:
         print(f"dropout-conformance grade: error: {exc}", file=sys.stderr)
         return 2
@@ -158,7 +148,7 @@ def grade(args: argparse.Namespace) -> int:
     if args.gradescope and len(subs) != 1:
         print(f"dropout-conformance grade: error: --gradescope takes one submission, found {len(subs)}", file=sys.stderr)
         return 2
-    seed = args.seed if args.seed is not None else secrets.randbelow(2**32)
+    seed = args.seed if args.seed is not None else parse_seed(None)
     from ..sandbox.child import privileges_can_be_dropped
 
     if os.geteuid() == 0 and not privileges_can_be_dropped():
@@ -177,17 +167,10 @@ def grade(args: argparse.Namespace) -> int:
         )
     run = grade_all(subs, rubric, seed, limits, attr=args.attr, jobs=args.jobs, profile=args.profile,
                     progress=_progress(sys.stderr, args.quiet))
-    writers: tuple[tuple[str | None, Any], ...] = (
-        (args.gradescope, lambda t: outputs.gradescope(run, t)),
-        (args.csv, lambda t: outputs.csv_gradebook(run, t)),
-        (args.json, lambda t: outputs.json_reports(run, t)),
-        (args.junit, lambda t: outputs.junit(run, t)),
-        (args.feedback, lambda t: outputs.feedback(run, t, released=args.release)),
-        (args.html, lambda t: outputs.html(run, t)),
-    )
-    for target, write in writers:
+    for output in OUTPUTS:
+        target = getattr(args, output.option)
         if target:
-            write(target)
+            output.write(run, target, args.release)
             if not args.quiet:
                 print(f"wrote {target}", file=sys.stderr)
     if not args.quiet:

@@ -15,7 +15,8 @@ from pathlib import Path
 from typing import Any
 
 from .. import __version__
-from ..sandbox.parent import CallTimeout, Limits, RemoteError, SandboxedFactory, SandboxError, SubmissionTimeout
+from ..results import CaseOutcome, ClauseVerdict, Status
+from ..sandbox.parent import CallTimeout, Limits, SandboxedFactory, SandboxError, SubmissionTimeout
 from ..spec import SPEC_VERSION, clause
 from .model import ClauseScore, GradeRun, SubmissionResult
 from .rubric import Rubric, RubricLine
@@ -76,30 +77,34 @@ def discover(paths: Iterable[str], entry: str | None = None) -> list[Submission]
     return found
 
 
-def _not_run(line: RubricLine, reason: str) -> ClauseScore:
+def _score(line: RubricLine, verdict: ClauseVerdict[CaseOutcome], partial: bool, impl_value: str, cause: str = "") -> ClauseScore:
     c = clause(line.clause)
-    return ClauseScore(c.id, c.title, c.level, 0.0, line.points, "not run", reason, "", line.visibility)  # type: ignore[arg-type]
+    fraction = verdict.passed / verdict.total if verdict.total else 0.0
+    earned = fraction if partial else float(verdict.status is Status.PASSED)
+    return ClauseScore(c.id, c.title, c.level, line.points * earned, line.points, verdict, line.visibility,  # type: ignore[arg-type]
+                       impl_value, cause)
 
 
-def _plain_reason(message: str) -> str:
-    """The student-safe part of a failure: its 'expected'/'got' lines (or, for a call that raised,
-    crashed or hung, that first line), never the reproducer's values."""
-    lines = message.splitlines()
-    keep = [line for line in lines if line.startswith(("expected:", "got:"))]
-    if not keep:  # the clause line, the spec line, then what happened
-        keep = [line for line in lines[2:3] if line.strip() and not line.startswith("  ")] or lines[:1]
-    return " / ".join(keep)[:400]
+def _not_run(line: RubricLine, total: int, impl_value: str, cause: str) -> ClauseScore:
+    return _score(line, ClauseVerdict.from_cases(line.clause, (), total), False, impl_value, cause)
 
 
 def grade_submission(sub: Submission, rubric: Rubric, seed: int, limits: Limits, attr: str = "DropoutLayer") -> SubmissionResult:
     """Every rubric clause's cases against one sandboxed submission."""
-    from ..checks import Outcome, case_seed, cases, run_case
+    from ..checks import case_seed, cases, run_case
 
     start = time.monotonic()
     result = SubmissionResult(sub.name, str(sub.source), "graded", "")
+    by_clause = {cid: [c for c in cases("strict") if c.clause == cid] for cid in rubric.clauses}
+    source_file = sub.source / (sub.entry or "") if sub.source.is_dir() else sub.source
+    impl_value = f"{source_file}:{attr}"
+
+    def not_run_all(cause: str) -> list[ClauseScore]:
+        return [_not_run(line, len(by_clause[line.clause]), impl_value, cause) for line in rubric.lines]
+
     if sub.entry is None:
         result.status, result.reason = "no submission", "no dropout.py (or single .py file) in the submission"
-        result.clauses = [_not_run(line, result.reason) for line in rubric.lines]
+        result.clauses = not_run_all(result.reason)
         return result
     factory = SandboxedFactory(sub.source, sub.entry, attr, limits)
     try:
@@ -113,57 +118,22 @@ def grade_submission(sub: Submission, rubric: Rubric, seed: int, limits: Limits,
             result.status = "missing class" if missing else "import error"
             result.reason = f"{sub.entry} has no {attr}" if missing else f"importing {sub.entry} raised {exc}"
         if result.status != "graded":
-            result.clauses = [_not_run(line, result.reason) for line in rubric.lines]
+            result.clauses = not_run_all(result.reason)
             return result
-        by_clause = {cid: [c for c in cases("strict") if c.clause == cid] for cid in rubric.clauses}
-        source_file = sub.source / sub.entry if sub.source.is_dir() else sub.source
         timed_out = ""
         for line in rubric.lines:
-            c = clause(line.clause)
-            if timed_out:  # the time ran out in an earlier clause, perhaps right after its last case
-                result.status, result.reason = "timed out", timed_out
-                result.clauses.append(_not_run(line, timed_out))
-                continue
-            passed = 0
-            failures: list[str] = []
-            blocked: list[str] = []
-            for case in by_clause[line.clause]:
-                try:
-                    outcome = run_case(
-                        case, factory, case_seed(seed, case), impl_value=f"{source_file}:{attr}", shrink=not failures
-                    )  # a clause's first failure is shrunk for the feedback; its verdict never depends on it
-                except SubmissionTimeout as exc:
-                    timed_out = str(exc)
-                    break
-                except Exception as exc:  # noqa: BLE001 - e.g. reseeding its process failed: this case fails, not the batch
-                    outcome = Outcome("failed", f"got: the submission's process failed before the check ran: {exc}")
-                if outcome.status == "passed":
-                    passed += 1
-                elif outcome.status == "blocked":
-                    blocked.append(outcome.message)
-                else:
-                    failures.append(outcome.message)
+            outcomes: list[CaseOutcome] = []
+            for case in by_clause[line.clause] if not timed_out else ():
+                # a clause's first failure is shrunk for the feedback; its verdict never depends on it
+                shrink = not any(o.status is Status.FAILED for o in outcomes)
+                outcomes.append(run_case(case, factory, case_seed(seed, case), shrink=shrink))
                 if factory.deadline <= time.monotonic():
                     timed_out = f"the submission used up its {limits.submission_timeout:g} s time limit"
                     break
-            total = len(by_clause[line.clause])
-            if timed_out and passed + len(failures) + len(blocked) < total:
-                status, reason = "not run", timed_out
+            verdict = ClauseVerdict.from_cases(line.clause, outcomes, len(by_clause[line.clause]))
+            if verdict.status is Status.NOT_RUN:  # the time ran out in this clause or an earlier one
                 result.status, result.reason = "timed out", timed_out
-            elif passed == total:
-                status, reason = "passed", ""
-            elif failures:
-                status, reason = "failed", _plain_reason(failures[0])
-            else:
-                status, reason = "blocked", blocked[0].split("\n")[0]
-            fraction = passed / total if total else 0.0
-            points = line.points * (fraction if rubric.partial_credit else float(passed == total))
-            detail = "\n\n".join(failures + blocked)
-            result.clauses.append(
-                ClauseScore(c.id, c.title, c.level, points, line.points, status, reason, detail, line.visibility, passed, total)  # type: ignore[arg-type]
-            )
-    except RemoteError as exc:  # pragma: no cover - defensive: a remote error escaping a check
-        result.status, result.reason = "crashed", str(exc)
+            result.clauses.append(_score(line, verdict, rubric.partial_credit, impl_value, timed_out))
     finally:
         factory.close()
         result.output = factory.output.decode("utf-8", "replace")

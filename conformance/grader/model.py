@@ -1,12 +1,20 @@
-"""The one result model every grader output is written from."""
+"""The grader's result model: one ClauseScore per rubric line, every output is written from it.
+
+A clause's text fields are derived from its :class:`~dropout_conformance.results.ClauseVerdict`
+by one rule: what the implementation said (exception texts, type names, and the submission's own
+account of why it did not run) appears only for a ``visible`` clause, in every output; any other
+clause carries the kit's words alone. What a *student* reads is :meth:`ClauseScore.student`.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from typing import Literal
 
-ClauseStatus = Literal["passed", "failed", "blocked", "not run"]
+from ..results import CaseOutcome, ClauseVerdict, Status, StudentView, student_sentence
+
 Visibility = Literal["hidden", "after_due_date", "after_published", "visible"]
+RELEASED_LATER = ("after_due_date", "after_published")
 
 
 @dataclass
@@ -18,14 +26,61 @@ class ClauseScore:
     level: str
     points: float
     max_points: float
-    status: ClauseStatus
-    reason: str
-    """Plain, student-safe: what went wrong, without hidden values (empty when passed)."""
-    detail: str
-    """The full failure messages (expected, got, reproducer) for instructors and visible clauses."""
+    verdict: ClauseVerdict[CaseOutcome]
     visibility: Visibility = "visible"
-    cases_passed: int = 0
-    cases_total: int = 0
+    impl_value: str = "IMPL"
+    """How the reproducers load the submission (its file and attribute)."""
+    cause: str = ""
+    """Why a NOT_RUN clause did not run (the submission's status reason, or the time limit)."""
+
+    @property
+    def status(self) -> str:
+        return self.verdict.status.value
+
+    @property
+    def cases_passed(self) -> int:
+        return self.verdict.passed
+
+    @property
+    def cases_total(self) -> int:
+        return self.verdict.total
+
+    @property
+    def words_shown(self) -> bool:
+        """Whether this clause's outputs may carry the implementation's words."""
+        return self.visibility == "visible"
+
+    @property
+    def reason(self) -> str:
+        """One plain line on what went wrong (empty when passed), without reproducer values."""
+        v = self.verdict
+        if v.status is Status.PASSED:
+            return ""
+        first = v.first
+        if v.status is Status.NOT_RUN or first is None or first.failure is None:
+            return f"not run: {self.cause}" if self.words_shown and self.cause else student_sentence(v.status)
+        if first.status is Status.BLOCKED:
+            return f"blocked by {first.blocked_by}: {first.failure.what_happened(implementation_words=self.words_shown)}"
+        return first.failure.summary(implementation_words=self.words_shown)
+
+    @property
+    def detail(self) -> str:
+        """Every failed or blocked case in full (expected, got, reproducer), for instructors."""
+        return "\n\n".join(
+            o.render(self.impl_value, implementation_words=self.words_shown) for o in self.verdict.cases if o.failure is not None
+        )
+
+    def student(self, released: bool = False) -> StudentView:
+        """What the student may read: details of a visible clause, or of an ``after_*`` one once
+        ``released``; otherwise a fixed sentence of the kit's."""
+        later = self.visibility in RELEASED_LATER
+        return StudentView.of(
+            self.verdict,
+            visible=self.visibility == "visible" or (later and released),
+            released_later=later,
+            impl_value=self.impl_value,
+            cause=self.cause,
+        )
 
 
 @dataclass
@@ -60,4 +115,5 @@ class GradeRun:
 
     @property
     def max_score(self) -> float:
-        return self.submissions[0].max_score if self.submissions else 0.0
+        """The largest max score among submissions (one with no clauses, nothing submitted, has 0)."""
+        return max((s.max_score for s in self.submissions), default=0.0)

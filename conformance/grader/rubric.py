@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .._compat import tomllib
-from ..spec import CLAUSES, clause
+from ..spec import CLAUSES, clause, in_profile
 
 VISIBILITIES = ("hidden", "after_due_date", "after_published", "visible")
 
@@ -37,7 +37,7 @@ class RubricLine:
 class Rubric:
     lines: tuple[RubricLine, ...]
     partial_credit: bool = False
-    source: str = "default rubric (1 point per published check)"
+    source: str = "default rubric: 1 point per clause of profile core"
 
     @property
     def clauses(self) -> list[str]:
@@ -48,8 +48,10 @@ class Rubric:
         return sum(line.points for line in self.lines)
 
 
-def default_rubric() -> Rubric:
-    return Rubric(tuple(RubricLine(c.id, 1.0) for c in CLAUSES if c.published))
+def profile_rubric(profile: str) -> Rubric:
+    """The rubric without a file: 1 point, visible, per clause of ``profile`` (``core`` by default)."""
+    lines = tuple(RubricLine(c.id, 1.0) for c in CLAUSES if in_profile(c, profile))
+    return Rubric(lines, source=f"default rubric: 1 point per clause of profile {profile}")
 
 
 def load_rubric(path: str) -> Rubric:

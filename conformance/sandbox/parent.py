@@ -1,7 +1,7 @@
-"""The parent side of the sandbox: a DropoutLayer factory whose layers live in a child process.
+"""The parent side of the sandbox: an implementation whose layers live in a child process.
 
-:class:`SandboxedFactory` quacks like any implementation, so the very same checks that the
-pytest suite runs drive a sandboxed submission. Children come from a fork server that has
+:class:`SandboxedFactory` is an :class:`~dropout_conformance.implementation.Implementation`, so
+the very same checks that the pytest suite runs drive a sandboxed submission. Children come from a fork server that has
 numpy preloaded, so starting one costs milliseconds. Every reply is decoded by
 :mod:`.protocol` into plain arrays or a type name; verdicts are computed here, never there.
 """
@@ -22,6 +22,7 @@ from typing import Any
 
 import numpy as np
 
+from ..implementation import ForeignValue, Implementation, ProcessFailure
 from . import child
 from .protocol import (
     EXCHANGE_SIZE,
@@ -50,8 +51,9 @@ class Limits:
     processes: int = 64
 
 
-class SandboxError(Exception):
-    """Something the submission's process did that ends the current call (crash, timeout, garbage)."""
+class SandboxError(ProcessFailure):
+    """Something the submission's process did that ends the current call (crash, timeout, garbage).
+    Its text is the kit's: it never quotes what the child sent."""
 
 
 class CallTimeout(SandboxError):
@@ -64,16 +66,6 @@ class SubmissionTimeout(SandboxError):
 
 class RemoteError(Exception):
     """An exception raised in the sandbox whose type is not a builtin: carries its name."""
-
-
-class Foreign:
-    """A non-array return value, known only by its type's name."""
-
-    def __init__(self, type_name: str) -> None:
-        self.foreign_type = type_name
-
-    def __repr__(self) -> str:
-        return f"<{self.foreign_type} returned by the submission>"
 
 
 def remote_exception(header: dict[str, Any]) -> Exception:
@@ -101,12 +93,12 @@ def context() -> Any:
     return _CONTEXT
 
 
-class SandboxedFactory:
-    """A DropoutLayer factory backed by a sandboxed child; restarts the child after a crash."""
+class SandboxedFactory(Implementation):
+    """An implementation backed by a sandboxed child; restarts the child after a crash."""
 
     def __init__(self, source: Path, entry: str, attr: str, limits: Limits) -> None:
         self.source, self.entry, self.attr, self.limits = source, entry, attr, limits
-        self.deadline = time.monotonic() + limits.submission_timeout
+        self._deadline = time.monotonic() + limits.submission_timeout
         self.tmp = Path(tempfile.mkdtemp(prefix="dropout-grade-"))
         self.proc: Any = None
         self.conn: Any = None
@@ -152,7 +144,7 @@ class SandboxedFactory:
         self.proc = ctx.Process(target=child.main, args=(child_end, spec), daemon=True)
         self.proc.start()  # the first start in a process also starts the fork server (numpy import)
         if self.generation == 1:  # ...which is the grader's time, not the submission's
-            self.deadline = time.monotonic() + self.limits.submission_timeout
+            self._deadline = time.monotonic() + self.limits.submission_timeout
         child_end.close()
         self.conn = parent_end
         self.output_file = run / "output.txt"
@@ -187,6 +179,10 @@ class SandboxedFactory:
             os.close(self.exchange)
             self.exchange = None
 
+    @property
+    def deadline(self) -> float:
+        return self._deadline
+
     def close(self) -> None:
         self.stop()
         shutil.rmtree(self.tmp, ignore_errors=True)
@@ -200,7 +196,7 @@ class SandboxedFactory:
 
     # ---------------------------------------------------------------- calls
     def _receive(self, what: str) -> tuple[dict[str, Any], memoryview]:
-        remaining = self.deadline - time.monotonic()
+        remaining = self._deadline - time.monotonic()
         if remaining <= 0:
             self.stop()
             raise SubmissionTimeout(f"the submission used up its {self.limits.submission_timeout:g} s time limit")
@@ -283,7 +279,7 @@ class SandboxedFactory:
         if self.conn is not None:
             self.request("seeding", {"op": "seed", "seed": seed})
 
-    def __call__(self, p: Any) -> RemoteLayer:
+    def build(self, p: Any) -> RemoteLayer:
         if self.conn is None:
             self.start()
         self.next_handle += 1
@@ -321,7 +317,7 @@ class RemoteLayer:
             return arrays[0]
         if kind == "scalar":
             return arrays[0][()]
-        return Foreign(str(reply.get("type", "object"))[:100])
+        return ForeignValue(str(reply.get("type", "object"))[:100])
 
     def forward(self, x: Any, *args: Any, **kwargs: Any) -> Any:
         return self._call("forward", x, args, kwargs)

@@ -30,7 +30,8 @@ written there and announced on the socket as ``"exchange": length``: a socket mo
 
 
 class ProtocolError(Exception):
-    """The other side sent something that is not a valid message."""
+    """The other side sent something that is not a valid message. The text is the kit's: it names
+    sizes, shapes and JSON types, never a string the other side sent."""
 
 
 def frame(header: dict[str, Any], parts: list[Any]) -> bytes:
@@ -58,7 +59,7 @@ def exchange_length(header: dict[str, Any], inline: memoryview) -> int | None:
         return None
     n = header["exchange"]
     if type(n) is not int or not 0 < n <= EXCHANGE_SIZE or len(inline):
-        raise ProtocolError(f"bad exchange length {str(n)[:40]}")
+        raise ProtocolError(f"bad exchange length {n if type(n) is int else 'of type ' + type(n).__name__}")
     return n
 
 
@@ -85,7 +86,7 @@ def unpack_header(message: bytes) -> tuple[dict[str, Any], memoryview]:
     try:
         header = json.loads(head.decode())
     except (ValueError, RecursionError) as exc:  # bad UTF-8 or JSON, a 5000-digit int, nesting 20000 deep
-        raise ProtocolError(f"unreadable header: {exc}") from None
+        raise ProtocolError(f"unreadable header ({type(exc).__name__})") from None
     if not isinstance(header, dict):
         raise ProtocolError("header is not an object")
     return header, body
@@ -128,13 +129,13 @@ def _npy_header(raw: bytes) -> tuple[tuple[int, ...], bool, np.dtype]:
         read = np.lib.format.read_array_header_1_0 if version == (1, 0) else np.lib.format.read_array_header_2_0
         shape, fortran, dtype = read(stream)
     except (ValueError, OSError, SyntaxError) as exc:
-        raise ProtocolError(f"not an .npy array: {exc}") from None
+        raise ProtocolError(f"not an .npy array: unreadable header ({type(exc).__name__})") from None
     if any(d < 0 for d in shape):
         raise ProtocolError(f"array of shape {shape} has a negative dimension")
     if stream.tell() != len(raw):
         raise ProtocolError("not an .npy array: header length mismatch")
     if dtype.kind not in NUMERIC_KINDS or dtype.hasobject or dtype.fields is not None:
-        raise ProtocolError(f"array of dtype {dtype} is not numeric")
+        raise ProtocolError(f"array of dtype {dtype.str} is not numeric")
     return shape, fortran, dtype
 
 

@@ -204,7 +204,7 @@ def _check_toml(block: Block, ws: Path, entry_points: dict[str, dict[str, str]])
         import tomli as tomllib
     data = tomllib.loads(block.text)
     if "xfail" in data:
-        from dropout_conformance.manifest import parse
+        from dropout_conformance.expectations import parse
 
         if not parse(block.text, block.where):
             raise SnippetError("the manifest has no entries")

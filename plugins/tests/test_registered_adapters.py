@@ -7,7 +7,7 @@ from importlib.metadata import entry_points
 import pytest
 
 from dropout_conformance.checks import cases
-from dropout_conformance.manifest import check_coverage, registered_manifest
+from dropout_conformance.expectations import check_coverage, registered_manifest
 from dropout_conformance.resolve import GROUP, resolve
 
 ADAPTERS = {"torch": "dropout-torch", "jax": "dropout-jax"}

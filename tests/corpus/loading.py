@@ -8,8 +8,9 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
-from dropout_conformance.checks import Outcome, run_all
+from dropout_conformance.checks import run_all
 from dropout_conformance.resolve import resolve
+from dropout_conformance.results import CaseOutcome
 
 HERE = Path(__file__).parent
 BUGGY = sorted((HERE / "buggy").glob("*.py"))
@@ -28,13 +29,13 @@ def load(path: Path) -> tuple[ModuleType, str]:
     return sys.modules[impl.factory.__module__], value  # type: ignore[union-attr]
 
 
-def run_member(path: Path, seed: int, profile: str = "spec") -> dict[str, Outcome]:
+def run_member(path: Path, seed: int, profile: str = "spec") -> dict[str, CaseOutcome]:
     _, value = load(path)
     (impl,) = resolve(value)
-    return run_all(impl.factory, seed, profile, impl_value=value)
+    return run_all(impl.factory, seed, profile)  # type: ignore[arg-type]
 
 
-def failed_clauses(outcomes: dict[str, Outcome]) -> set[str]:
+def failed_clauses(outcomes: dict[str, CaseOutcome]) -> set[str]:
     from dropout_conformance.checks import cases
 
     by_key = {c.key: c.clause for c in cases("strict")}

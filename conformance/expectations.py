@@ -1,4 +1,5 @@
-"""Expected-failure manifests: where an implementation knowingly deviates from the spec.
+"""Expectations: manifests of where an implementation knowingly deviates from the spec, and
+:func:`judge`, which every runner (the pytest session, ``run_all``) applies to a case's outcome.
 
 A manifest is a TOML file of ``[[xfail]]`` entries::
 
@@ -30,6 +31,7 @@ from pathlib import Path
 from typing import Any
 
 from ._compat import tomllib
+from .results import CaseOutcome, Status
 
 GROUP = "dropout_conformance.xfails"
 KEYS = {"clause", "variant", "p", "dtype", "reason", "link", "impl"}
@@ -155,3 +157,27 @@ def check_coverage(entries: list[Entry], impl_names: list[str], all_cases: list[
 
 def find(entries: list[Entry], impl: str, case: Any) -> Entry | None:
     return next((e for e in entries if e.matches(impl, case)), None)
+
+
+def judge(outcome: CaseOutcome, entry: Entry | None, statistical: bool) -> CaseOutcome:
+    """A case's outcome in the light of the manifest entry that lists it (runner-neutral).
+
+    A listed failure is expected; a listed statistical case is expected whether or not this seed
+    detected the deviation (so the verdict never flips between seeds); a listed deterministic case
+    that passed is an unexpected pass. A blocked case stays blocked: it says nothing of its clause.
+    """
+    if entry is None or outcome.status is Status.BLOCKED:
+        return outcome
+    listed = f"expected failure, {entry.source}: {entry.describe()}"
+    if outcome.status is Status.FAILED:
+        return CaseOutcome(Status.EXPECTED_FAILURE, outcome.failure, note=listed)
+    if statistical:
+        return CaseOutcome(
+            Status.EXPECTED_FAILURE,
+            note=f"{listed} [statistical check: not detected with this seed; the entry stays valid across seeds]",
+        )
+    return CaseOutcome(
+        Status.UNEXPECTED_PASS,
+        note=f"listed as an expected failure in {entry.source} ({entry.describe()}), but it passed: "
+        "the implementation conforms here; remove this entry",
+    )

@@ -1,0 +1,71 @@
+"""What the checks drive: an implementation, seen through four operations and nothing else.
+
+A runner (the pytest session, ``run_all``, the grader) hands the checks an :class:`Implementation`;
+checks never probe an object for attributes. A class or factory taking p runs in this process as
+:class:`InProcess`; the sandbox (:class:`dropout_conformance.sandbox.parent.SandboxedFactory`) runs
+it in a confined child. Standard library only.
+"""
+
+from __future__ import annotations
+
+import random
+from abc import ABC, abstractmethod
+from collections.abc import Callable
+from typing import Any
+
+
+class Implementation(ABC):
+    """A DropoutLayer implementation as the checks use it."""
+
+    @abstractmethod
+    def build(self, p: Any) -> Any:
+        """A layer for drop probability ``p``: an object with ``forward`` and ``backward``."""
+
+    @abstractmethod
+    def reseed(self, seed: int) -> None:
+        """Seed the global generators its layers may draw from (numpy's and ``random``'s)."""
+
+    def close(self) -> None:  # noqa: B027 - most implementations hold nothing
+        """Release what it holds (a sandbox's process). Safe to call twice."""
+
+    @property
+    def deadline(self) -> float | None:
+        """``time.monotonic()`` after which nothing more of it may run, or None for no limit."""
+        return None
+
+
+class InProcess(Implementation):
+    """A class or a factory taking p, called in this process."""
+
+    def __init__(self, factory: Callable[..., Any]) -> None:
+        self.factory = factory
+
+    def build(self, p: Any) -> Any:
+        return self.factory(p)
+
+    def reseed(self, seed: int) -> None:
+        import numpy as np
+
+        np.random.seed(seed)
+        random.seed(seed)
+
+
+def as_implementation(obj: Implementation | Callable[..., Any]) -> Implementation:
+    """An Implementation as is; a class or factory taking p, run in process."""
+    return obj if isinstance(obj, Implementation) else InProcess(obj)
+
+
+class ProcessFailure(Exception):
+    """The process an implementation runs in failed: it crashed, hung, or sent garbage. The text is
+    the kit's own account (it never quotes the implementation), so it may be shown like any kit text."""
+
+
+class ForeignValue:
+    """A value an implementation returned that cannot be brought back as an array: only its type's
+    name is known, and that name is the implementation's words."""
+
+    def __init__(self, type_name: str) -> None:
+        self.type_name = type_name
+
+    def __repr__(self) -> str:
+        return f"<{self.type_name} returned by the implementation>"
