@@ -2,11 +2,19 @@
 
 from __future__ import annotations
 
+import ast
+import inspect
 import re
+import textwrap
+from collections.abc import Callable
 from pathlib import Path
+from types import FunctionType
+
+import pytest
 
 from dropout_conformance import checks
-from dropout_conformance.spec import CLAUSES, SPEC_VERSION, clause, in_profile
+from dropout_conformance.checks import context
+from dropout_conformance.spec import CLAUSES, SPEC_VERSION, Clause, clause, in_profile, validate_requires
 
 SPEC_MD = Path(__file__).parents[1] / "docs" / "spec.md"
 HEADING = re.compile(r"^### `(?P<id>[^`]+)` · (?P<level>MUST|SHOULD) · (?P<title>.+)$")
@@ -83,3 +91,178 @@ def test_case_keys_are_unique_and_stable():
     assert "train.values-p0.2-float32" in keys
     odd = [k for k in keys if not re.fullmatch(r"[A-Za-z0-9_.\-]+", k)]
     assert not odd, f"case keys must be plain -k friendly text: {odd}"
+
+
+def _is_true(node: ast.expr | None) -> bool:
+    return isinstance(node, ast.Constant) and node.value is True
+
+
+def _is_false(node: ast.expr | None) -> bool:
+    return isinstance(node, ast.Constant) and node.value is False
+
+
+def _keyword(call: ast.Call, name: str) -> ast.expr | None:
+    return next((k.value for k in call.keywords if k.arg == name), None)
+
+
+def _is_raw(receiver: ast.expr) -> bool:
+    """``handle.layer`` or ``ctx.factory(p)``: the implementation itself, not a LayerHandle."""
+    if isinstance(receiver, ast.Attribute):
+        return receiver.attr == "layer"
+    if isinstance(receiver, ast.Call):
+        f = receiver.func
+        return (f.attr if isinstance(f, ast.Attribute) else getattr(f, "id", "")) == "factory"
+    return False
+
+
+def _raised_here(func: Callable[..., object]) -> set[str]:
+    """The prerequisites one function (nested functions and lambdas included) can raise directly."""
+    found: set[str] = set()
+    for node in ast.walk(ast.parse(textwrap.dedent(inspect.getsource(func)))):
+        if not isinstance(node, ast.Call):
+            continue
+        callee = node.func
+        name = callee.id if isinstance(callee, ast.Name) else callee.attr if isinstance(callee, ast.Attribute) else ""
+        if name == "Blocked":
+            first = node.args[0] if node.args else None
+            assert isinstance(first, ast.Constant) and isinstance(first.value, str), (
+                f"{func.__qualname__}: Blocked(...) without a literal clause ID at line {node.lineno}; this test cannot read it"
+            )
+            found.add(first.value)
+        elif name == "construct" and not _is_true(_keyword(node, "owner")):
+            found.add("init.valid-p")
+        elif name == "forward" and isinstance(callee, ast.Attribute):
+            raw = _is_raw(callee.value)
+            inference = _is_false(_keyword(node, "training")) or (len(node.args) > 1 and _is_false(node.args[1]))
+            if not (raw or inference or _is_true(_keyword(node, "shape_owner"))):
+                found.add("train.output-shape")
+    return found
+
+
+def _helpers_called(func: Callable[..., object]) -> list[FunctionType]:
+    """Plain functions of the checks package that ``func`` calls by name (context.py's aside)."""
+    out = []
+    for node in ast.walk(ast.parse(textwrap.dedent(inspect.getsource(func)))):
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Name):
+            target = getattr(func, "__globals__", {}).get(node.func.id)
+            if isinstance(target, FunctionType) and target.__module__.startswith(checks.__name__ + ".") and target is not func:
+                if target.__module__ != context.__name__:
+                    out.append(target)
+    return out
+
+
+def prerequisites_raised(func: Callable[..., object]) -> set[str]:
+    """What a check can make *blocked*, read from its source and its helpers' in the checks package.
+
+    Three rules, mirroring what the code raises today:
+
+    * a ``Blocked("clause.id", ...)`` call (the ID must be a string literal, else this fails);
+    * ``init.valid-p`` for a ``ctx.construct(...)`` call without ``owner=True``;
+    * ``train.output-shape`` for a ``.forward(...)`` call through a LayerHandle that may train: any
+      call but those with ``shape_owner=True``, ``training=False`` or a literal ``False`` as the
+      second positional argument. A flag held in a variable counts as training (an
+      over-approximation). A raw call on the implementation (``handle.layer.forward(...)`` or
+      ``ctx.factory(p).forward(...)``) goes around LayerHandle and blocks nothing.
+    """
+    seen: set[Callable[..., object]] = set()
+    todo = [func]
+    found: set[str] = set()
+    while todo:
+        f = todo.pop()
+        if f in seen:
+            continue
+        seen.add(f)
+        found |= _raised_here(f)
+        todo += _helpers_called(f)
+    return found
+
+
+def test_the_rules_for_context_match_what_context_raises():
+    """prerequisites_raised hard-codes what Context.construct and LayerHandle.forward raise; if they
+    change, this fails before the rules silently go stale."""
+    assert "owner" in inspect.signature(context.Context.construct).parameters
+    assert "shape_owner" in inspect.signature(context.LayerHandle.forward).parameters
+    assert _raised_here(context.Context.construct) == {"init.valid-p"}
+    assert _raised_here(context.LayerHandle.forward) == {"train.output-shape"}
+    sources = inspect.getsource(context)
+    assert sorted(re.findall(r'Blocked\("([^"]+)"', sources)) == ["init.valid-p", "train.output-shape"]
+
+
+def _builds_and_trains(ctx, x):
+    ctx.construct(0.5).forward(x)
+
+
+def _owns_construction_infers(ctx, x):
+    layer = ctx.construct(0.5, owner=True)
+    layer.forward(x, False)
+    layer.forward(x, training=False)
+    layer.forward(x, shape_owner=True)
+    layer.layer.forward(x)
+    ctx.factory(0.5).forward(x)
+
+
+def _flag_in_a_variable(ctx, x, flag):
+    ctx.construct(0.5, owner=True).forward(x, training=flag)
+
+
+def _raises_in_a_lambda(ctx):
+    return lambda: context.Blocked("back.mask-reuse", "nested")
+
+
+@pytest.mark.parametrize(
+    "func, expected",
+    [
+        (_builds_and_trains, {"init.valid-p", "train.output-shape"}),
+        (_owns_construction_infers, set()),
+        (_flag_in_a_variable, {"train.output-shape"}),
+        (_raises_in_a_lambda, {"back.mask-reuse"}),
+    ],
+)
+def test_prerequisites_raised_reads_each_rule(func, expected):
+    assert prerequisites_raised(func) == expected
+
+
+def test_requires_is_what_the_checks_can_raise():
+    """Each clause's ``requires`` is exactly the union of what its checks can raise as Blocked."""
+    raised: dict[str, set[str]] = {c.id: set() for c in CLAUSES}
+    for k in checks.all_checks():
+        raised[k.clause] |= prerequisites_raised(k.func)
+    for c in CLAUSES:
+        assert set(c.requires) == raised[c.id], f"{c.id}: requires {sorted(c.requires)}, its checks raise {sorted(raised[c.id])}"
+        assert len(set(c.requires)) == len(c.requires), f"{c.id}: a prerequisite listed twice"
+
+
+def test_every_clause_says_why():
+    assert all(c.why.strip() for c in CLAUSES)
+
+
+def test_published_clauses_are_the_published_checks_1_to_6():
+    """``published`` (the core profile) and the "Published check N" of the rationale agree."""
+    numbers = {c.id: re.findall(r"\b[Pp]ublished check (\d+)\b", c.why) for c in CLAUSES}
+    assert {cid for cid, n in numbers.items() if n} == {c.id for c in CLAUSES if c.published}
+    assert sorted(int(n) for found in numbers.values() for n in found) == [1, 2, 3, 4, 5, 6]
+
+
+def _clauses(**requires: tuple[str, ...]) -> list[Clause]:
+    return [Clause(cid, "MUST", cid, cid, why="w", requires=needs) for cid, needs in requires.items()]
+
+
+@pytest.mark.parametrize(
+    "graph, mutual, error",
+    [
+        ({"a": ("zzz",)}, frozenset(), "a requires unknown clauses"),
+        ({"a": ("a",)}, frozenset(), "a requires itself"),
+        ({"a": ("b",), "b": ("c",), "c": ("a",)}, frozenset(), "prerequisite cycle: a -> b -> c -> a"),
+        ({"a": ("b",), "b": ("a",)}, frozenset(), "prerequisite cycle: a -> b -> a"),
+        ({"a": ("b",), "b": ()}, frozenset({frozenset({"a", "b"})}), "do not require each other"),
+        ({"a": ("b",), "b": ("a", "c"), "c": ("b",)}, frozenset({frozenset({"a", "b"})}), "cycle: b -> c -> b"),
+    ],
+)
+def test_requires_validation_rejects_bad_graphs(graph, mutual, error):
+    with pytest.raises(ValueError, match=re.escape(error)):
+        validate_requires(_clauses(**graph), mutual)
+
+
+def test_requires_validation_accepts_the_registry_and_a_declared_mutual_pair():
+    validate_requires(CLAUSES)
+    validate_requires(_clauses(a=("b",), b=("a",), c=("a", "b")), frozenset({frozenset({"a", "b"})}))
