@@ -5,8 +5,8 @@ rebuilt from the code every time and cannot be stale or committed by mistake.
 
 * ``reference.md``: every pytest option and grader command, from the real parsers (reference_page.py);
 * ``clauses.md``: the clause index, from the clause and check registries (clause_index.py);
-* in ``spec.md``, the clause sections: the marker comment is replaced by the sections generated
-  from the clause and check registries (spec_clauses.py);
+* in ``spec.md``, the clause sections, and in any page, the list of SHOULD clauses: each marker
+  comment is replaced by its text from the clause and check registries (spec_clauses.py);
 * ``figures/power-curve.svg``: the power curves of ``train.unbiased`` (power_curve.py), shown on
   the statistics page, computed from ``dropout_conformance.statistics``;
 * ``changelog.md``: CHANGELOG.md at the repository root;
