@@ -282,3 +282,19 @@ def test_requires_validation_rejects_bad_graphs(graph, mutual, error):
 def test_requires_validation_accepts_the_registry_and_a_declared_mutual_pair():
     validate_requires(CLAUSES)
     validate_requires(_clauses(a=("b",), b=("a",), c=("a", "b")), frozenset({frozenset({"a", "b"})}))
+
+
+def test_cases_follow_the_clause_order_of_the_spec():
+    """Not the order of the check modules' file names: MUST clauses (as the spec lists them) come first."""
+    position = {c.id: i for i, c in enumerate(CLAUSES)}
+    for profile in ("core", "spec", "strict"):
+        order = [position[c.clause] for c in checks.cases(profile)]
+        assert order == sorted(order), profile
+
+
+def test_every_check_module_is_discovered():
+    """Each module of the checks package that registers a check (``@check(``) is imported by all_checks()."""
+    package = Path(checks.__file__).parent
+    declaring = {p.stem for p in package.glob("*.py") if "\n@check(" in p.read_text()}
+    found = {k.func.__module__.rsplit(".", 1)[-1] for k in checks.all_checks()}
+    assert declaring and found == declaring
