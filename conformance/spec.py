@@ -1,12 +1,13 @@
-"""The clause registry: the machine-readable half of ``docs/spec.md``.
+"""The clause registry: every clause's text, rationale and prerequisites, in one place.
 
-Pure data and the standard library only, so the dormant plugin can read it for free.
-A test keeps this registry and ``docs/spec.md`` in agreement, clause by clause.
+Pure data and the standard library only, so the dormant plugin can read it for free. The clause
+sections of ``docs/spec.md`` are generated from it when the site is built (``docs/gen/spec_clauses.py``).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Iterable
+from dataclasses import dataclass, field
 from typing import Literal
 
 SPEC_VERSION = "1.0"
@@ -24,6 +25,11 @@ class Clause:
     text: str
     published: bool = False
     """True for the clauses behind the six checks of the original problem page (``core``)."""
+    why: str = field(kw_only=True)
+    """The rationale shown under the clause in the spec, "Published check N" included."""
+    requires: tuple[str, ...] = field(kw_only=True)
+    """The clauses whose failure makes this clause's cases *blocked*: exactly the prerequisites its
+    checks can raise as :class:`~dropout_conformance.checks.context.Blocked`."""
 
 
 CLAUSES: tuple[Clause, ...] = (
@@ -34,6 +40,11 @@ CLAUSES: tuple[Clause, ...] = (
         "`DropoutLayer(p)` succeeds for every p with 0 <= p < 1, whether p is a Python float, "
         "the Python int 0, or a numpy floating scalar, and the layer's training forward then runs "
         "on float64, float32 and float16 inputs.",
+        why=(
+            'int 0 and numpy scalars reach layers from configs and sweeps every day, and "accepted" means '
+            "usable: a float64 numpy p must not make forward fail on float16 activations."
+        ),
+        requires=("train.output-shape",),
     ),
     Clause(
         "init.invalid-p",
@@ -42,6 +53,11 @@ CLAUSES: tuple[Clause, ...] = (
         "`DropoutLayer(p)` raises `ValueError` (not `AssertionError`, not `TypeError`) at "
         "construction when p < 0, p >= 1 (1 included), or p is NaN or an infinity.",
         published=True,
+        why=(
+            "the statement's \"raise ValueError otherwise\"; NaN slips through `p < 0 or p > 1`. "
+            "Published check 5."
+        ),
+        requires=(),
     ),
     Clause(
         "infer.identity",
@@ -50,6 +66,8 @@ CLAUSES: tuple[Clause, ...] = (
         "`forward(x, training=False)` returns an array equal to x in shape, dtype and every "
         "value, for every valid p, and leaves x unmodified.",
         published=True,
+        why='"At inference, forward returns the input untouched". Published check 1.',
+        requires=("init.valid-p",),
     ),
     Clause(
         "api.training-flag",
@@ -57,6 +75,8 @@ CLAUSES: tuple[Clause, ...] = (
         "The training flag",
         "`forward` accepts `training` as a keyword and as the second positional argument; "
         "when it is omitted the layer is in training mode.",
+        why="the signature `forward(self, x, training=True)` is part of the statement.",
+        requires=("init.valid-p", "train.output-shape"),
     ),
     Clause(
         "train.output-shape",
@@ -64,6 +84,8 @@ CLAUSES: tuple[Clause, ...] = (
         "Training output is an array of x's shape",
         "`forward(x)` in training returns a `numpy.ndarray` whose shape equals x's shape "
         "(rank 1 to 4 here; 0-d and empty inputs are `shape.edge-cases`).",
+        why="every other training check reads the output; when this fails they report *blocked*.",
+        requires=("init.valid-p",),
     ),
     Clause(
         "train.values",
@@ -72,6 +94,8 @@ CLAUSES: tuple[Clause, ...] = (
         "Each element of the training output is exactly 0 or equals x/(1-p) within 4 ulp of "
         "the coarser of the input and output dtypes.",
         published=True,
+        why="inverted scaling. Published check 2. Checked over Hypothesis-generated shapes and values.",
+        requires=("init.valid-p", "train.output-shape"),
     ),
     Clause(
         "train.fresh-mask",
@@ -80,6 +104,8 @@ CLAUSES: tuple[Clause, ...] = (
         "Each training call draws a new mask: two calls on the same x with the same layer do "
         "not drop the same positions (the chance of that for a correct layer is kept "
         "below 1e-12).",
+        why='"randomly zeroes"; a mask drawn once or from a reseeded generator is no regulariser.',
+        requires=("init.valid-p", "train.output-shape"),
     ),
     Clause(
         "train.full-mask",
@@ -87,6 +113,8 @@ CLAUSES: tuple[Clause, ...] = (
         "The mask has x's full shape",
         "The mask is drawn per element of x: it is not one smaller mask broadcast along any "
         "axis of x.",
+        why="\"a binary mask of x's shape\".",
+        requires=("init.valid-p", "train.output-shape"),
     ),
     Clause(
         "train.unbiased",
@@ -96,6 +124,11 @@ CLAUSES: tuple[Clause, ...] = (
         "E[forward(x)] = x. Checked by scipy's exact binomial test at p = 0.1, 0.2, 0.5, 0.8 "
         "and 0.95 (see docs/statistics.md for false-failure rate and power).",
         published=True,
+        why=(
+            '"the expected forward output equals x". Asymmetric p catch p and 1-p swapped, which a mean test '
+            "at p = 0.5 cannot see. Published check 6."
+        ),
+        requires=("init.valid-p", "train.output-shape"),
     ),
     Clause(
         "train.p-zero",
@@ -104,6 +137,11 @@ CLAUSES: tuple[Clause, ...] = (
         "With p = 0 a training forward returns values equal to x (nothing dropped among 2**20 "
         "elements) and backward returns grad.",
         published=True,
+        why=(
+            "published check 4; catches the `rand() > p` endpoint error (a 16-bit uniform drops about 16 of "
+            "2**20 elements at p = 0; missing them all has probability e**-16)."
+        ),
+        requires=("init.valid-p", "train.output-shape"),
     ),
     Clause(
         "back.before-forward",
@@ -111,6 +149,8 @@ CLAUSES: tuple[Clause, ...] = (
         "backward before forward raises",
         "Calling `backward(grad)` on a layer whose `forward` was never called raises an "
         "exception (any type).",
+        why='"raise if forward was never called".',
+        requires=("init.valid-p", "train.output-shape"),
     ),
     Clause(
         "back.mask-reuse",
@@ -120,6 +160,11 @@ CLAUSES: tuple[Clause, ...] = (
         "latest training forward, within 4 ulp of the coarser dtype; this holds where x was "
         "0 or negative too, so a mask inferred from the output is not enough.",
         published=True,
+        why=(
+            "published check 3. The kit reads the stored mask as `backward(ones) * (1-p)` and then checks an "
+            "arbitrary grad against it."
+        ),
+        requires=("init.valid-p", "train.output-shape"),
     ),
     Clause(
         "back.repeatable",
@@ -127,6 +172,8 @@ CLAUSES: tuple[Clause, ...] = (
         "backward is repeatable",
         "Calling `backward` twice with the same grad, with no forward in between, gives the "
         "same result.",
+        why='backward "uses the stored mask"; it may not consume it, redraw it or scale grad in place.',
+        requires=("init.valid-p", "train.output-shape"),
     ),
     Clause(
         "back.instance-isolation",
@@ -135,6 +182,8 @@ CLAUSES: tuple[Clause, ...] = (
         "Two layer instances keep their own masks: a forward on one never changes the "
         "gradient that the other's backward returns, and two new instances do not draw the "
         "same mask.",
+        why="networks stack several dropout layers; a class-attribute mask breaks all but the last.",
+        requires=("init.valid-p", "train.output-shape", "back.mask-reuse"),
     ),
     Clause(
         "example.statement",
@@ -143,12 +192,16 @@ CLAUSES: tuple[Clause, ...] = (
         "With x = [1, 2, 3, 4] and p = 0.5: whenever the sampled mask is [1, 0, 1, 0], "
         "forward(x) gives [2, 0, 6, 0] and backward([0.1, 0.2, 0.3, 0.4]) gives "
         "[0.2, 0, 0.6, 0].",
+        why="the statement's own numbers, checked literally.",
+        requires=("init.valid-p", "train.output-shape"),
     ),
     Clause(
         "infer.returns-input",
         "SHOULD",
         "Inference returns x itself",
         "`forward(x, training=False)` returns the very object x, not a copy.",
+        why='inference should cost nothing ("keeps inference cheap").',
+        requires=("init.valid-p",),
     ),
     Clause(
         "dtype.preserved",
@@ -156,6 +209,8 @@ CLAUSES: tuple[Clause, ...] = (
         "Floating dtypes are preserved",
         "For float16, float32 and float64 inputs, the training output and the gradient have "
         "the input's dtype.",
+        why="an upcast doubles memory and breaks mixed-precision networks.",
+        requires=("init.valid-p", "train.output-shape"),
     ),
     Clause(
         "no-mutation",
@@ -163,6 +218,8 @@ CLAUSES: tuple[Clause, ...] = (
         "Inputs are never modified",
         "`forward` never modifies x and `backward` never modifies grad, in training and at "
         "inference.",
+        why="the caller's activations and gradients are used again elsewhere in the network.",
+        requires=("init.valid-p", "train.output-shape"),
     ),
     Clause(
         "train.independent",
@@ -170,6 +227,8 @@ CLAUSES: tuple[Clause, ...] = (
         "Mask entries are independent",
         "The mask entries are i.i.d. Bernoulli(1-p): the kept count varies across calls as a "
         "binomial does, and neighbouring, lagged, row and column entries are uncorrelated.",
+        why='"exactly round(p*n) dropped" and correlated masks are unbiased yet not dropout.',
+        requires=("init.valid-p", "train.output-shape"),
     ),
     Clause(
         "shape.edge-cases",
@@ -177,6 +236,8 @@ CLAUSES: tuple[Clause, ...] = (
         "Every shape and memory layout",
         "0-d and empty inputs, ranks 5 and 6, and non-contiguous views (transposed, strided, "
         "negative strides) give correct outputs and gradients.",
+        why="real activations arrive as views and in every rank.",
+        requires=("init.valid-p",),
     ),
     Clause(
         "lifecycle.inference",
@@ -185,6 +246,8 @@ CLAUSES: tuple[Clause, ...] = (
         "After an inference forward, backward returns grad (within 4 ulp of the coarser dtype) "
         "or raises, and never applies a stale training mask; an inference call does not change "
         "later training behaviour.",
+        why="evaluation in the middle of training (Megatron-LM #411) must not corrupt the layer.",
+        requires=("init.valid-p", "train.output-shape"),
     ),
     Clause(
         "back.before-forward-error",
@@ -192,9 +255,50 @@ CLAUSES: tuple[Clause, ...] = (
         "backward before forward raises a real error",
         "The exception raised by `backward` before any `forward` is not an `AssertionError` "
         "(assertions vanish under `python -O`).",
+        why="under `python -O` an assert-based guard silently disappears.",
+        requires=("init.valid-p", "back.before-forward"),
     ),
 )
 
+MUTUAL_PREREQUISITES: frozenset[frozenset[str]] = frozenset({frozenset({"init.valid-p", "train.output-shape"})})
+"""The one cycle the prerequisite graph may have. Every check but init.valid-p's builds its layer
+through ``Context.construct`` (blocked by ``init.valid-p``), including ``train.output-shape``'s; and
+``init.valid-p`` is blocked by ``train.output-shape`` when forward fails for a plain float p too.
+The pair does not hide a broken layer: one that cannot be built fails init.valid-p's own cases, and
+one whose forward raises fails train.output-shape's."""
+
+
+def validate_requires(clauses: Iterable[Clause], mutual: frozenset[frozenset[str]] = MUTUAL_PREREQUISITES) -> None:
+    """Raise ValueError unless every prerequisite is a known clause other than its own, and the
+    graph has no cycle but the pairs in ``mutual`` (each of which must really be mutual)."""
+    graph = {c.id: set(c.requires) for c in clauses}
+    for cid, needs in graph.items():
+        unknown = sorted(needs - set(graph))
+        if unknown:
+            raise ValueError(f"{cid} requires unknown clauses {unknown}")
+        if cid in needs:
+            raise ValueError(f"{cid} requires itself")
+    for pair in mutual:
+        a, b = sorted(pair)
+        if b not in graph.get(a, set()) or a not in graph.get(b, set()):
+            raise ValueError(f"{a} and {b} are listed as mutual prerequisites but do not require each other")
+        graph[a].discard(b)
+        graph[b].discard(a)
+    done: set[str] = set()
+
+    def visit(cid: str, path: list[str]) -> None:
+        if cid in path:
+            raise ValueError(f"prerequisite cycle: {' -> '.join(path[path.index(cid):] + [cid])}")
+        if cid not in done:
+            for need in sorted(graph[cid]):
+                visit(need, [*path, cid])
+            done.add(cid)
+
+    for cid in graph:
+        visit(cid, [])
+
+
+validate_requires(CLAUSES)
 _BY_ID = {c.id: c for c in CLAUSES}
 PROFILES = ("core", "spec", "strict")
 

@@ -1,6 +1,7 @@
 """The documentation site cannot drift: its generated reference matches what the real commands
 print, every page is in the nav, every code block in the docs is runnable or marked (``tox -e
-docs`` runs them), and the clause index's links land on the spec's headings."""
+docs`` runs them), the clause index's links land on the spec's headings, and the lists of SHOULD
+clauses in README.md (checked) and docs/authors.md (generated) are the registry's."""
 
 from __future__ import annotations
 
@@ -17,8 +18,10 @@ GEN = ROOT / "docs" / "gen"
 sys.path.insert(0, str(GEN))
 
 import clause_index  # noqa: E402
+import hooks  # noqa: E402
 import reference_page  # noqa: E402
 import snippets  # noqa: E402
+import spec_clauses  # noqa: E402
 
 GENERATED = {"reference.md", "clauses.md", "changelog.md", "examples/gradescope/index.md"}
 OPTIONAL = {"benchmarks.md", "conformance-matrix.md", "adapters.md"}
@@ -119,9 +122,35 @@ def test_markers_are_recognised(tmp_path):
         _ = blocks[3].kind
 
 
+def _should_ids() -> list[str]:
+    from dropout_conformance.spec import CLAUSES
+
+    return [c.id for c in CLAUSES if c.level == "SHOULD"]
+
+
+def test_readme_lists_exactly_the_should_clauses():
+    """README.md is not part of the site, so its list of what `strict` adds is checked, not generated."""
+    readme = " ".join((ROOT / "README.md").read_text().split())
+    m = re.search(r"`--dropout-profile=strict` adds them \(([^)]*)\)", readme)
+    assert m, "README.md no longer says what --dropout-profile=strict adds"
+    assert sorted(re.findall(r"`([^`]+)`", m[1])) == sorted(_should_ids()), "README.md's list of SHOULD clauses is stale"
+
+
+def test_authors_page_lists_exactly_the_should_clauses():
+    """docs/authors.md holds the marker; the built page links every SHOULD clause's section, and only those."""
+    from dropout_conformance.spec import clause
+
+    raw = (ROOT / "docs" / "authors.md").read_text()
+    assert raw.count(spec_clauses.SHOULD_MARKER) == 1
+    page = hooks.page_markdown(raw, "authors.md", ROOT / "docs")
+    linked = re.findall(r"\]\(spec\.md#([^)]+)\)", page)
+    assert linked == [clause_index.spec_anchor(clause(cid)) for cid in _should_ids()]
+
+
 def test_clause_index_anchors_are_the_spec_headings():
     from dropout_conformance.spec import CLAUSES
 
-    headings = re.findall(r"^### (.+)$", (ROOT / "docs" / "spec.md").read_text(), flags=re.M)
+    page = hooks.page_markdown((ROOT / "docs" / "spec.md").read_text(), "spec.md", ROOT / "docs")
+    headings = re.findall(r"^### (.+)$", page, flags=re.M)
     anchors = {clause_index.slugify(h.replace("`", "")) for h in headings}
     assert {clause_index.spec_anchor(c) for c in CLAUSES} <= anchors

@@ -11,22 +11,21 @@ from __future__ import annotations
 
 import hashlib
 import importlib
+import pkgutil
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from ..implementation import Implementation, ProcessFailure, as_implementation
 from ..results import CaseOutcome, Status
+from ..spec import CLAUSES, in_profile
 from ..spec import clause as lookup_clause
-from ..spec import in_profile
-from .context import Blocked, ConformanceFailure, Context, raised_by
+from .context import Blocked, ConformanceFailure, Context, KitError, raised_by
 
 if TYPE_CHECKING:
     from ..expectations import Entry
 
 __all__ = ["Check", "Case", "check", "cases", "all_checks", "case_seed", "run_case", "run_all", "false_failure_bound"]
-
-CHECK_MODULES = ("construction", "inference", "training", "independence", "backward", "example")
 
 
 @dataclass(frozen=True)
@@ -102,13 +101,18 @@ def _labels(params: dict[str, Any]) -> list[str]:
 
 
 def all_checks() -> list[Check]:
-    for module in CHECK_MODULES:
-        importlib.import_module(f"{__name__}.{module}")
-    return list(_REGISTRY)
+    """Every registered check, in the order of its clause in the spec (registration order within one).
+
+    Every module of this package is imported, so a new check module is found without being listed
+    (helpers such as ``context`` register nothing); the order never depends on file names."""
+    for module in pkgutil.iter_modules(__path__):
+        importlib.import_module(f"{__name__}.{module.name}")
+    position = {c.id: i for i, c in enumerate(CLAUSES)}
+    return sorted(_REGISTRY, key=lambda k: position[k.clause])
 
 
 def cases(profile: str = "spec") -> list[Case]:
-    """Every case of every check whose clause belongs to ``profile``, in a stable order."""
+    """Every case of every check whose clause belongs to ``profile``, in clause order (see all_checks)."""
     out: list[Case] = []
     for chk in all_checks():
         if not in_profile(lookup_clause(chk.clause), profile):
@@ -150,7 +154,11 @@ def _attempt(case: Case, impl: Implementation, seed: int) -> tuple[CaseOutcome, 
     try:
         impl.reseed(seed)  # both global generators, at every case, wherever the layers live
         case.check.func(ctx, **case.params)
+    except KitError:
+        raise  # the kit's own bug: never blamed on the implementation
     except ShrinkNeeded as exc:
+        if isinstance(exc.original, KitError):
+            raise exc.original from None
         return _classify(ctx, exc.original), True
     except Exception as exc:  # noqa: BLE001 - an implementation's error escaping a check
         return _classify(ctx, exc), False

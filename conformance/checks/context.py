@@ -42,6 +42,10 @@ class Blocked(Exception):
         self.failure = failure
 
 
+class KitError(Exception):
+    """A mistake in the kit itself (a check that contradicts the spec's metadata), never the implementation's."""
+
+
 def raised_by(exc: BaseException) -> Raised:
     """An implementation's exception as data: type name, text and the innermost frames."""
     frames = traceback.extract_tb(exc.__traceback__)[-3:]
@@ -174,7 +178,10 @@ class Context:
         raise ConformanceFailure(self.failure(got, expected, evidence, **said))
 
     def blocked(self, prerequisite: str, got: str, **said: Any) -> Blocked:
-        """The exception that stops the check because ``prerequisite`` failed (raise it)."""
+        """The exception that stops the check because ``prerequisite`` failed (raise it). The
+        prerequisite must be one the clause ``requires``: the spec says what may block what."""
+        if prerequisite not in self.clause.requires:
+            raise KitError(f"{self.clause.id} cannot be blocked by {prerequisite}: its clause does not require it (spec.py)")
         return Blocked(prerequisite, self.failure(got, **said))
 
 

@@ -1,7 +1,7 @@
 """The clause index, generated from the clause registry and the check registry.
 
-``docs/spec.md`` holds each clause's text and rationale, kept word for word equal to
-``dropout_conformance.spec`` by ``tests/test_spec.py``. This page is the index beside it: for
+The spec page shows each clause's text and rationale, generated from ``dropout_conformance.spec``
+(``spec_clauses.py``). This page is the index beside it: for
 every clause in the registry, its level, the profiles that run it, the checks that enforce it
 (from ``dropout_conformance.checks``), how many cases they run and their summed chance of
 failing a correct layer. ``python docs/gen/clause_index.py`` prints it; the mkdocs hook builds it.

@@ -5,6 +5,8 @@ rebuilt from the code every time and cannot be stale or committed by mistake.
 
 * ``reference.md``: every pytest option and grader command, from the real parsers (reference_page.py);
 * ``clauses.md``: the clause index, from the clause and check registries (clause_index.py);
+* in ``spec.md``, the clause sections, and in any page, the list of SHOULD clauses: each marker
+  comment is replaced by its text from the clause and check registries (spec_clauses.py);
 * ``figures/power-curve.svg``: the power curves of ``train.unbiased`` (power_curve.py), shown on
   the statistics page, computed from ``dropout_conformance.statistics``;
 * ``changelog.md``: CHANGELOG.md at the repository root;
@@ -30,6 +32,7 @@ sys.path.insert(0, str(HERE))
 import clause_index  # noqa: E402
 import power_curve  # noqa: E402
 import reference_page  # noqa: E402
+import spec_clauses  # noqa: E402
 
 log = logging.getLogger("mkdocs.hooks.dropout_conformance")
 
@@ -112,16 +115,20 @@ computed when the site is built, by `docs/gen/power_curve.py` from `dropout_conf
 
 
 def on_page_markdown(markdown: str, page: Any, config: Any, files: Any) -> str:
-    docs = Path(config.docs_dir)
-    here = PurePosixPath(page.file.src_uri).parent
+    return page_markdown(markdown, page.file.src_uri, Path(config.docs_dir))
+
+
+def page_markdown(markdown: str, src_uri: str, docs: Path) -> str:
+    """A page's markdown as the site builds it (what tests read instead of the file on disk)."""
+    here = PurePosixPath(src_uri).parent
     generated_folders = {(d.relative_to(docs)).as_posix() for d in _example_folders(docs)}
 
     def folder_link(m: re.Match[str]) -> str:
         target = (here / m["target"]).as_posix().rstrip("/")
         return f"]({m['target']}index.md)" if target in generated_folders else m[0]
 
-    markdown = FOLDER_LINK.sub(folder_link, markdown)
-    if page.file.src_uri == "statistics.md":
+    markdown = spec_clauses.expand(FOLDER_LINK.sub(folder_link, markdown))
+    if src_uri == "statistics.md":
         anchor = markdown.find("\n## Independence")
         anchor = len(markdown) if anchor < 0 else anchor
         markdown = markdown[:anchor] + "\n" + FIGURE_SECTION + markdown[anchor:]
