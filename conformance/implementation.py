@@ -67,5 +67,5 @@ class ForeignValue:
     def __init__(self, type_name: str) -> None:
         self.type_name = type_name
 
-    def __repr__(self) -> str:
-        return f"<{self.type_name} returned by the implementation>"
+    def __repr__(self) -> str:  # never the type's name: a repr must not carry the implementation's words
+        return "<a value of another type, returned by the implementation>"

@@ -108,19 +108,20 @@ class Failure:
     """The type name of a non-array the implementation returned (a class may be named anything)."""
     reproducer: Reproducer | None = None
 
-    def got_text(self, implementation_words: bool = True) -> str:
+    def got_text(self, *, implementation_words: bool) -> str:
         """The kit's ``got``, with the returned type's name where the implementation's words may show."""
         if RETURNED not in self.got:
             return self.got
         name = self.returned_type if implementation_words and self.returned_type else "a value of another type"
         return self.got.replace(RETURNED, name)
 
-    def render(self, impl_value: str = "IMPL", rerun: str = "", *, implementation_words: bool = True) -> str:
-        """The whole message: clause, spec text, what happened, and how to reproduce it."""
+    def render(self, impl_value: str = "IMPL", rerun: str = "", *, implementation_words: bool) -> str:
+        """The whole message: clause, spec text, what happened, and how to reproduce it.
+        ``implementation_words``: include what the implementation said (the caller decides, always)."""
         c = lookup_clause(self.clause)
         lines = [f"[{c.id}] ({c.level}) {c.title}", f"  spec: {c.text}"]
         lines += [f"expected: {self.expected}"] if self.expected else []
-        lines += [f"got: {self.got_text(implementation_words)}", *self.evidence]
+        lines += [f"got: {self.got_text(implementation_words=implementation_words)}", *self.evidence]
         if implementation_words and self.raised:
             lines.append(self.raised.render())
         if self.reproducer is not None:
@@ -130,14 +131,14 @@ class Failure:
             lines += [f"  {line}" for line in self.reproducer.python(impl_value)]
         return "\n".join(lines)
 
-    def what_happened(self, *, implementation_words: bool = True) -> str:
+    def what_happened(self, *, implementation_words: bool) -> str:
         """One plain line: the kit's ``got``, then what the implementation raised (marked as its words)."""
-        text = self.got_text(implementation_words)
+        text = self.got_text(implementation_words=implementation_words)
         if implementation_words and self.raised:
             text += f" / the implementation raised {self.raised.type_name}: {self.raised.text}"
         return _one_line(text)
 
-    def summary(self, *, implementation_words: bool = True) -> str:
+    def summary(self, *, implementation_words: bool) -> str:
         """One plain line: expected and got, no reproducer."""
         got = f"got: {self.what_happened(implementation_words=implementation_words)}"
         return _one_line(f"expected: {self.expected} / {got}" if self.expected else got)
@@ -160,7 +161,8 @@ class CaseOutcome:
     note: str = ""
 
     def render(self, impl_value: str = "IMPL", rerun: str = "", *, implementation_words: bool = True) -> str:
-        """The text a pytest report or an instructor reads for this case."""
+        """The text a pytest report reads for this case: by default the implementation's author's
+        view, its own words included (the grader decides per clause through ``ClauseScore``)."""
         parts = []
         if self.note:
             parts.append(self.note)
@@ -286,12 +288,26 @@ def student_sentence(status: Status, *, blocked_by: str = "", released_later: bo
     return f"{status.value}; the details are not shown ({later})"
 
 
+def reason_line(verdict: ClauseVerdict[CaseOutcome], *, implementation_words: bool, cause: str = "") -> str:
+    """One plain line on a clause that did not pass (empty when it did): its first failed (else
+    blocked) case's account, or why it did not run. ``cause`` is the kit's words, like the rest."""
+    if verdict.status is Status.PASSED:
+        return ""
+    first = verdict.first
+    if verdict.status is Status.NOT_RUN or first is None or first.failure is None:
+        return _one_line(f"not run: {cause}") if cause else verdict.status.value
+    if first.status is Status.BLOCKED:
+        return _one_line(f"blocked by {first.blocked_by}: {first.failure.what_happened(implementation_words=implementation_words)}")
+    return first.failure.summary(implementation_words=implementation_words)
+
+
 @dataclass(frozen=True)
 class StudentView:
     """What a student may read about one clause: built only through :meth:`of`.
 
     For a clause whose details are visible, the kit's account and the student's own words; for a
-    hidden one, or one not yet released, a fixed kit-written sentence and nothing else.
+    hidden one, or one not yet released, a fixed kit-written sentence (or the kit's reason it did
+    not run) and nothing else.
     """
 
     summary: str
@@ -300,21 +316,13 @@ class StudentView:
     @classmethod
     def of(cls, verdict: ClauseVerdict[CaseOutcome], *, visible: bool, released_later: bool = False, impl_value: str = "IMPL",
            cause: str = "") -> StudentView:
-        """``visible``: the student may read details now. ``cause``: why a NOT_RUN clause did not run
-        (the submission's status reason), shown only when visible."""
-        first = verdict.first
-        if not visible:
-            return cls(student_sentence(verdict.status, blocked_by=first.blocked_by if first else "",
-                                        released_later=released_later))
-        if verdict.status is Status.PASSED:
-            return cls("passed")
+        """``visible``: the student may read details now. ``cause``: the kit's reason a NOT_RUN
+        clause did not run (an import error, the time limit), never the submission's words."""
         if verdict.status is Status.NOT_RUN and cause:
             return cls(_one_line(f"not run: {cause}"))
-        if first is None or first.failure is None:
-            return cls(student_sentence(verdict.status))
-        if first.status is Status.BLOCKED:
-            summary = _one_line(f"blocked by {first.blocked_by}: {first.failure.what_happened()}")
-        else:
-            summary = first.failure.summary()
+        if not visible:
+            first = verdict.first
+            return cls(student_sentence(verdict.status, blocked_by=first.blocked_by if first else "",
+                                        released_later=released_later))
         details = "\n\n".join(o.render(impl_value) for o in verdict.cases if o.failure is not None)
-        return cls(summary, details)
+        return cls(reason_line(verdict, implementation_words=True) or "passed", details)

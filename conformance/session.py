@@ -61,7 +61,7 @@ class SuiteCase:
         record("dropout_outcome", outcome.status.value)
         status = outcome.status
         if status is Status.BLOCKED and outcome.failure is not None:
-            pytest.skip(f"blocked by {outcome.blocked_by}: {outcome.failure.what_happened()}")
+            pytest.skip(f"blocked by {outcome.blocked_by}: {outcome.failure.what_happened(implementation_words=True)}")
         if status is Status.EXPECTED_FAILURE:
             pytest.xfail(outcome.note)
         if status is Status.UNEXPECTED_PASS:

@@ -230,7 +230,7 @@ def test_hostile_member(batch: dict[str, Any], member: Path) -> None:
 def test_a_forged_exchange_length_is_refused_before_anything_is_read(batch: dict[str, Any]) -> None:
     record = batch["records"]["forges_exchange_replies"]
     reason = {c["id"]: c["reason"] for c in record["clauses"]}["infer.identity"]
-    assert "sent garbage (bad exchange length 1099511627776)" in reason, reason
+    assert "sent garbage (bad exchange length" in reason and "1099511627776" not in reason, reason
 
 
 def test_neighbours_are_graded_as_if_alone(batch: dict[str, Any]) -> None:

@@ -139,7 +139,7 @@ def _raised_here(func: Callable[..., object]) -> set[str]:
             continue
         callee = node.func
         name = callee.id if isinstance(callee, ast.Name) else callee.attr if isinstance(callee, ast.Attribute) else ""
-        if name in ("Blocked", "blocked"):
+        if name in ("Blocked", "block"):
             first = node.args[0] if node.args else None
             assert isinstance(first, ast.Constant) and isinstance(first.value, str), (
                 f"{func.__qualname__}: {name}(...) without a literal clause ID at line {node.lineno}; this test cannot read it"
@@ -172,7 +172,7 @@ def prerequisites_raised(func: Callable[..., object]) -> set[str]:
 
     Three rules, mirroring what the code raises today:
 
-    * a ``ctx.blocked("clause.id", ...)`` (or ``Blocked(...)``) call (the ID must be a string literal, else this fails);
+    * a ``ctx.block("clause.id", ...)`` (or ``Blocked(...)``) call (the ID must be a string literal, else this fails);
     * ``init.valid-p`` for a ``ctx.construct(...)`` call without ``owner=True``;
     * ``train.output-shape`` for a ``.forward(...)`` call through a LayerHandle that may train: any
       call but those with ``shape_owner=True``, ``training=False`` or a literal ``False`` as the
@@ -201,9 +201,9 @@ def test_the_rules_for_context_match_what_context_raises():
     assert _raised_here(context.Context.construct) == {"init.valid-p"}
     assert _raised_here(context.LayerHandle.forward) == {"train.output-shape"}
     sources = inspect.getsource(context)
-    assert sorted(re.findall(r'\.blocked\("([^"]+)"', sources)) == ["init.valid-p", "train.output-shape"]
-    others = sources.replace("class Blocked(", "").replace("return Blocked(", "")
-    assert "Blocked(" not in others, "Context blocks only through Context.blocked()"
+    assert sorted(re.findall(r'\.block\("([^"]+)"', sources)) == ["init.valid-p", "train.output-shape"]
+    others = sources.replace("class Blocked(", "").replace("raise Blocked(prerequisite", "")
+    assert "Blocked(" not in others, "Context blocks only through Context.block()"
 
 
 def _builds_and_trains(ctx, x):
@@ -224,7 +224,7 @@ def _flag_in_a_variable(ctx, x, flag):
 
 
 def _raises_in_a_lambda(ctx):
-    return lambda: context.Blocked("back.mask-reuse", "nested")
+    return lambda: ctx.block("back.mask-reuse", "nested")
 
 
 @pytest.mark.parametrize(
@@ -310,13 +310,13 @@ def test_a_check_blocked_by_a_clause_it_does_not_require_is_a_kit_error():
     from dropout_conformance.implementation import InProcess
     from dropout_reference import DropoutLayer
 
-    ctx = Context("init.invalid-p", InProcess(DropoutLayer), 1)
     with pytest.raises(KitError, match="cannot be blocked by init.valid-p"):
-        ctx.blocked("init.valid-p", "x")
-    assert isinstance(Context("train.values", InProcess(DropoutLayer), 1).blocked("init.valid-p", "x"), context.Blocked)
+        Context("init.invalid-p", InProcess(DropoutLayer), 1).block("init.valid-p", "x")
+    with pytest.raises(context.Blocked):
+        Context("train.values", InProcess(DropoutLayer), 1).block("init.valid-p", "x")
 
     def blocks_wrongly(ctx: Context) -> None:
-        raise ctx.blocked("back.mask-reuse", "not a prerequisite of train.values")
+        ctx.block("back.mask-reuse", "not a prerequisite of train.values")
 
     case = checks.Case(checks.Check("train.values", blocks_wrongly, ({},)), {}, "train.values-fake")
     with pytest.raises(KitError):

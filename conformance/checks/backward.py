@@ -121,7 +121,7 @@ def instance_isolation(ctx: Context, p: float) -> None:
         result = handle.backward(ones, out="m_scaled")
         problem = shape_problem(result, (n,))
         if problem:
-            raise ctx.blocked("back.mask-reuse", f"{handle.name}.backward(ones) {problem[0]}", returned_type=problem[1])
+            ctx.block("back.mask-reuse", f"{handle.name}.backward(ones) {problem[0]}", returned_type=problem[1])
         mask = plain(result) != 0
         if (mask == own).all():
             continue
@@ -131,7 +131,7 @@ def instance_isolation(ctx: Context, p: float) -> None:
                 f"{other_name}'s forward overwrote it",
                 f"{handle.name}.backward to use {handle.name}'s own mask",
             )
-        raise ctx.blocked("back.mask-reuse", f"{handle.name}.backward uses neither layer's mask")
+        ctx.block("back.mask-reuse", f"{handle.name}.backward uses neither layer's mask")
 
 
 @check("back.before-forward-error")
@@ -151,4 +151,4 @@ def before_forward_error_is_real(ctx: Context) -> None:
     except Exception:  # noqa: BLE001
         return
     else:
-        raise ctx.blocked("back.before-forward", "backward before forward returned instead of raising")
+        ctx.block("back.before-forward", "backward before forward returned instead of raising")

@@ -60,7 +60,7 @@ def accepts_valid_p(ctx: Context, p: str) -> None:
             try:
                 ctx.impl.build(float(value)).forward(np.ones((2, 4), dtype=dtype))
             except Exception:  # noqa: BLE001
-                raise ctx.blocked("train.output-shape", f"forward on {dtype} input raises for p={float(value)!r} too") from None
+                ctx.block("train.output-shape", f"forward on {dtype} input raises for p={float(value)!r} too")
             ctx.fail(
                 "forward raised an exception",
                 f"a layer built with p={p} runs forward on {dtype} input, as it does with p={float(value)!r}",

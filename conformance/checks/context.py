@@ -29,7 +29,7 @@ class ConformanceFailure(AssertionError):
     """The implementation violates the clause being checked."""
 
     def __init__(self, failure: Failure) -> None:
-        super().__init__(failure.render())
+        super().__init__(failure.render(implementation_words=False))
         self.failure = failure
 
 
@@ -101,7 +101,6 @@ class Context:
         self.rng = np.random.default_rng(seed)
         self._lines: list[str] = []
         self._names: dict[int, str] = {}
-        self._counter = 0
 
     # ------------------------------------------------------------------ inputs
     def array(self, expr: str, name: str = "x") -> np.ndarray:
@@ -155,7 +154,7 @@ class Context:
             return LayerHandle(self, layer, name)
         if owner:
             self.fail(got, raised=raised)
-        raise self.blocked("init.valid-p", got, raised=raised)
+        self.block("init.valid-p", got, raised=raised)
 
     def check_time(self, done: int, total: int) -> None:
         """Fail, rather than hang, when the implementation is too slow to finish the check."""
@@ -177,12 +176,12 @@ class Context:
         """Stop the check: the implementation violates its clause."""
         raise ConformanceFailure(self.failure(got, expected, evidence, **said))
 
-    def blocked(self, prerequisite: str, got: str, **said: Any) -> Blocked:
-        """The exception that stops the check because ``prerequisite`` failed (raise it). The
-        prerequisite must be one the clause ``requires``: the spec says what may block what."""
+    def block(self, prerequisite: str, got: str, **said: Any) -> NoReturn:
+        """Stop the check: ``prerequisite`` failed, so this clause cannot be judged. It must be a
+        prerequisite the clause ``requires``: the spec says what may block what."""
         if prerequisite not in self.clause.requires:
             raise KitError(f"{self.clause.id} cannot be blocked by {prerequisite}: its clause does not require it (spec.py)")
-        return Blocked(prerequisite, self.failure(got, **said))
+        raise Blocked(prerequisite, self.failure(got, **said))
 
 
 class LayerHandle:
@@ -212,7 +211,7 @@ class LayerHandle:
             problem = shape_problem(result, np.shape(x))
             if problem:
                 got, returned = problem
-                raise ctx.blocked("train.output-shape", f"forward({call}) {got}", returned_type=returned)
+                ctx.block("train.output-shape", f"forward({call}) {got}", returned_type=returned)
         return result
 
     def backward(self, grad: np.ndarray, out: str = "dx") -> Any:

@@ -78,7 +78,7 @@ def parser() -> argparse.ArgumentParser:
     g.add_argument("--submission-timeout", type=_positive(float), default=120.0, help="seconds per submission (default 120)")
     g.add_argument("--memory", type=_size, default=_size("2G"), help="address-space limit per submission (default 2G)")
     for output in OUTPUTS:
-        g.add_argument(f"--{output.option}", metavar=output.metavar, help=output.help)
+        g.add_argument(f"--{output.option}", metavar=output.metavar, help=f"{output.help} (read by {output.audience}s)")
     g.add_argument(
         "--release",
         action="store_true",

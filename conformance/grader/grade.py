@@ -106,6 +106,12 @@ def grade_submission(sub: Submission, rubric: Rubric, seed: int, limits: Limits,
         result.status, result.reason = "no submission", "no dropout.py (or single .py file) in the submission"
         result.clauses = not_run_all(result.reason)
         return result
+    kit_cause = {  # a clause's reason is the kit's words; the submission's own stay in result.reason
+        "timed out": "the submission timed out while importing",
+        "crashed": "the submission crashed while importing",
+        "missing class": f"the submission has no {attr}",
+        "import error": "the submission did not import (see its status)",
+    }
     factory = SandboxedFactory(sub.source, sub.entry, attr, limits)
     try:
         try:
@@ -118,7 +124,7 @@ def grade_submission(sub: Submission, rubric: Rubric, seed: int, limits: Limits,
             result.status = "missing class" if missing else "import error"
             result.reason = f"{sub.entry} has no {attr}" if missing else f"importing {sub.entry} raised {exc}"
         if result.status != "graded":
-            result.clauses = not_run_all(result.reason)
+            result.clauses = not_run_all(kit_cause[result.status])
             return result
         timed_out = ""
         for line in rubric.lines:

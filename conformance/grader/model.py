@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Literal
 
-from ..results import CaseOutcome, ClauseVerdict, Status, StudentView, student_sentence
+from ..results import CaseOutcome, ClauseVerdict, StudentView, reason_line
 
 Visibility = Literal["hidden", "after_due_date", "after_published", "visible"]
 RELEASED_LATER = ("after_due_date", "after_published")
@@ -31,7 +31,8 @@ class ClauseScore:
     impl_value: str = "IMPL"
     """How the reproducers load the submission (its file and attribute)."""
     cause: str = ""
-    """Why a NOT_RUN clause did not run (the submission's status reason, or the time limit)."""
+    """Why a NOT_RUN clause did not run, in the kit's words (an import error, the time limit): shown
+    for every visibility, so it never quotes the submission (its status reason does that)."""
 
     @property
     def status(self) -> str:
@@ -53,15 +54,7 @@ class ClauseScore:
     @property
     def reason(self) -> str:
         """One plain line on what went wrong (empty when passed), without reproducer values."""
-        v = self.verdict
-        if v.status is Status.PASSED:
-            return ""
-        first = v.first
-        if v.status is Status.NOT_RUN or first is None or first.failure is None:
-            return f"not run: {self.cause}" if self.words_shown and self.cause else student_sentence(v.status)
-        if first.status is Status.BLOCKED:
-            return f"blocked by {first.blocked_by}: {first.failure.what_happened(implementation_words=self.words_shown)}"
-        return first.failure.summary(implementation_words=self.words_shown)
+        return reason_line(self.verdict, implementation_words=self.words_shown, cause=self.cause)
 
     @property
     def detail(self) -> str:

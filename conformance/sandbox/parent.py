@@ -71,7 +71,10 @@ class RemoteError(Exception):
 def remote_exception(header: dict[str, Any]) -> Exception:
     """Rebuild an exception of the nearest builtin type (ValueError stays ValueError), never a BaseException."""
     message = f"{str(header.get('error', '?'))[:100]}: {str(header.get('message', ''))[:500]}"  # as the child caps them
-    for name in header.get("mro", []):
+    mro = header.get("mro")
+    for name in mro if isinstance(mro, list) else []:
+        if not isinstance(name, str):
+            continue
         cls = getattr(builtins, name, None)
         if isinstance(cls, type) and issubclass(cls, Exception) and cls is not Exception:
             try:

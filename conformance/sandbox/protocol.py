@@ -30,8 +30,9 @@ written there and announced on the socket as ``"exchange": length``: a socket mo
 
 
 class ProtocolError(Exception):
-    """The other side sent something that is not a valid message. The text is the kit's: it names
-    sizes, shapes and JSON types, never a string the other side sent."""
+    """The other side sent something that is not a valid message. The text is the kit's alone: it
+    never quotes what the other side sent (no string, no number of its), so it may be shown as the
+    kit's words about any clause."""
 
 
 def frame(header: dict[str, Any], parts: list[Any]) -> bytes:
@@ -59,7 +60,7 @@ def exchange_length(header: dict[str, Any], inline: memoryview) -> int | None:
         return None
     n = header["exchange"]
     if type(n) is not int or not 0 < n <= EXCHANGE_SIZE or len(inline):
-        raise ProtocolError(f"bad exchange length {n if type(n) is int else 'of type ' + type(n).__name__}")
+        raise ProtocolError("bad exchange length (not a byte count within the exchange file)")
     return n
 
 
@@ -103,11 +104,11 @@ def decode_arrays(body: bytes | memoryview, count: int) -> list[np.ndarray]:
             raise ProtocolError("not an .npy array (format 1.0 or 2.0)")
         length = 10 + int.from_bytes(lead[8:10], "little") if lead[6] == 1 else 12 + int.from_bytes(lead[8:12], "little")
         if length > NPY_HEADER_MAX or pos + length > len(view):
-            raise ProtocolError(f"not an .npy array: header of {length} bytes")
+            raise ProtocolError("not an .npy array: a header of more bytes than allowed or sent")
         shape, fortran, dtype = _npy_header(view[pos : pos + length].tobytes())
         n = math.prod(shape)
         if n > MAX_ELEMENTS:
-            raise ProtocolError(f"array of shape {shape} is larger than {MAX_ELEMENTS} elements")
+            raise ProtocolError(f"an array larger than {MAX_ELEMENTS} elements")
         pos += length
         size = n * dtype.itemsize
         if len(view) - pos < size:
@@ -131,11 +132,11 @@ def _npy_header(raw: bytes) -> tuple[tuple[int, ...], bool, np.dtype]:
     except (ValueError, OSError, SyntaxError) as exc:
         raise ProtocolError(f"not an .npy array: unreadable header ({type(exc).__name__})") from None
     if any(d < 0 for d in shape):
-        raise ProtocolError(f"array of shape {shape} has a negative dimension")
+        raise ProtocolError("an array shape with a negative dimension")
     if stream.tell() != len(raw):
         raise ProtocolError("not an .npy array: header length mismatch")
     if dtype.kind not in NUMERIC_KINDS or dtype.hasobject or dtype.fields is not None:
-        raise ProtocolError(f"array of dtype {dtype.str} is not numeric")
+        raise ProtocolError("an array whose dtype is not numeric")
     return shape, fortran, dtype
 
 

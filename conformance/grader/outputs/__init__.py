@@ -8,8 +8,11 @@ Each module declares its :class:`~.common.Output` (command-line option, audience
   of the kit's), and the submission's captured output never appears (student code can print the
   inputs of hidden checks).
 - the CSV gradebook, the JSON reports, JUnit and the HTML class report are for *instructors*:
-  every detail of the kit's, and the implementation's own words only for visible clauses (JUnit
-  reaches students through CI, a CSV through a gradebook).
+  every detail the kit states (for a hidden clause too: its inputs, the values the submission
+  returned, its reproducer), and the submission's own words (exception texts, type names) only for
+  visible clauses, so an instructor's file forwarded to a student (a gradebook comment, a CI log)
+  carries no text the submission chose about a hidden clause. JUnit and the JSON and HTML reports
+  also hold the captured output: do not publish them where students read them.
 
 Every string that came from a student (names, reasons and details quoting their exceptions, output)
 is escaped for the format it lands in. Every file is written atomically: a crash leaves the old file

@@ -19,6 +19,7 @@ from ..model import ClauseScore, GradeRun, SubmissionResult
 StrPath: TypeAlias = "str | os.PathLike[str]"
 
 ORDER = {c.id: i for i, c in enumerate(CLAUSES)}
+_BY_ID = {c.id: c for c in CLAUSES}
 
 
 @dataclass(frozen=True)
@@ -37,7 +38,6 @@ class Output:
     @property
     def metavar(self) -> str:
         return "DIR" if self.folder else "PATH"
-_BY_ID = {c.id: c for c in CLAUSES}
 
 
 def spec_clause(clause_id: str) -> Clause | None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ..model import GradeRun
+from ..model import RELEASED_LATER, GradeRun
 from .common import Output, StrPath, dumps, fence, fmt_points, md, versions, write_atomic
 
 
@@ -11,7 +11,8 @@ def gradescope(run: GradeRun, path: StrPath) -> None:
 
     Top-level ``max_score`` is not part of that schema (the assignment sets it), so it is not written.
     Per test, the ``output`` is the clause's student view: for a visible clause its reason and
-    details, for any other a fixed sentence of the kit's.
+    details, for a hidden one a fixed sentence of the kit's. An ``after_*`` test, which Gradescope
+    shows only once the due date passes or grades are published, carries the kit's reason line.
     """
     if len(run.submissions) != 1:
         raise ValueError(
@@ -22,7 +23,9 @@ def gradescope(run: GradeRun, path: StrPath) -> None:
     tests = []
     for i, c in enumerate(sub.clauses, start=1):
         output = ""
-        if c.status != "passed":
+        if c.status != "passed" and c.visibility in RELEASED_LATER:
+            output = md(c.reason)  # the kit's words: Gradescope itself withholds the test until its time
+        elif c.status != "passed":
             view = c.student()
             output = md(view.summary) + ("\n\n" + fence(view.details) if view.details.strip() else "")
         tests.append(
