@@ -122,3 +122,13 @@ def test_the_architecture_page_lists_exactly_the_modules() -> None:
     actual = sorted(str(p.relative_to(PACKAGE)) for p in PACKAGE.rglob("*.py"))
     assert sorted(listed) == actual
     assert len(listed) == len(set(listed))
+
+
+def test_the_wheel_lists_every_package() -> None:
+    """pyproject.toml names the packages one by one: a new subpackage left out would be missing
+    from the wheel (an editable install would not show it)."""
+    from dropout_conformance._compat import tomllib
+
+    listed = set(tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]["packages"])
+    actual = {".".join(["dropout_conformance", *p.parent.relative_to(PACKAGE).parts]) for p in PACKAGE.rglob("__init__.py")}
+    assert actual <= listed, f"packages missing from pyproject.toml: {sorted(actual - listed)}"

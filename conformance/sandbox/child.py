@@ -210,14 +210,17 @@ def serve(conn: Any, factory: Any, exchange: mmap.mmap | None) -> None:
             body = memoryview(exchange)[:length]
         op = header["op"]
         arrays: list[np.ndarray] = []
-        try:
-            if op == "seed":
+        if "seed" in header:  # the grader's reseed travels with the first call after it: no round trip of its own
+            try:
                 np.random.seed(header["seed"])
                 random.seed(header["seed"])
-                reply: dict[str, Any] = {"ok": True}
-            elif op == "construct":
+            except BaseException:  # noqa: BLE001 - a submission that patched the generators
+                send(conn, exchange, {"ok": False, "seed_failed": True})
+                continue
+        try:
+            if op == "construct":
                 layers[header["handle"]] = factory(decode_p(header["p"]))
-                reply = {"ok": True}
+                reply: dict[str, Any] = {"ok": True}
             elif op in ("forward", "backward"):
                 (given,) = decode_arrays(body, 1)
                 before = given.copy(order="K")

@@ -110,8 +110,8 @@ class SandboxedFactory(Implementation):
         self.next_handle = 0
         self.generation = 0
         self.output = b""
-        self.start_error: Exception | None = None
         self.seed_value: int | None = None
+        self.seed_sent = False
 
     # ---------------------------------------------------------------- lifecycle
     def start(self) -> None:
@@ -161,8 +161,7 @@ class SandboxedFactory(Implementation):
             self.exchange = None
         if not header.get("ok"):
             raise remote_exception(header)
-        if self.seed_value is not None:
-            self.reseed(self.seed_value)
+        self.seed_sent = False  # a new child: the latest seed goes with its first call
 
     def stop(self) -> None:
         if self.proc is not None:
@@ -266,21 +265,25 @@ class SandboxedFactory(Implementation):
     def request(self, what: str, header: dict[str, Any], *arrays: np.ndarray) -> tuple[dict[str, Any], memoryview]:
         if self.conn is None:
             raise SandboxError("the submission's process is gone")
+        if not self.seed_sent and self.seed_value is not None:
+            header = {**header, "seed": self.seed_value}
         try:
             self._send(header, arrays)
         except (BrokenPipeError, OSError):
             self.stop()
             raise SandboxError(f"{what}: the submission's process died") from None
+        self.seed_sent = True
         reply, body = self._receive(what)
+        if reply.get("seed_failed") is True:
+            raise SandboxError(f"{what}: reseeding the submission's numpy and random generators before it failed")
         if not reply.get("ok"):
             raise remote_exception(reply)
         return reply, body
 
     def reseed(self, seed: int) -> None:
-        """Reseed the child's numpy and random globals before a check (reproducible np.random use)."""
-        self.seed_value = seed
-        if self.conn is not None:
-            self.request("seeding", {"op": "seed", "seed": seed})
+        """Reseed the child's numpy and random globals (reproducible np.random use): the seed goes
+        with the next call, which is the first chance any submission code has to draw."""
+        self.seed_value, self.seed_sent = seed, False
 
     def build(self, p: Any) -> RemoteLayer:
         if self.conn is None:

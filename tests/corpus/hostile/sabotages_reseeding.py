@@ -1,6 +1,7 @@
 """Replaces np.random.seed with a function that raises, so the grader's own "reseed the child
-before each check" request fails. That request runs outside any check: a grader that lets its
-error escape loses the whole batch, not just this submission. Every case fails instead."""
+before each check" step fails (it travels with each check's first call into the child). A grader
+that lets that error escape loses the whole batch, not just this submission. Every case fails or
+is blocked instead, and the reason says the reseeding failed."""
 
 import numpy as np
 
