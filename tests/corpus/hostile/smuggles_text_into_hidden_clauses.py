@@ -34,7 +34,7 @@ class DropoutLayer:
         self.p = p
 
     def forward(self, x, training=True):
-        print(_text("printed", x))
+        print(_text("printed", x), flush=True)  # unflushed output dies with the killed child
         if not training:
             return Smuggler()
         raise Sneaky(_text("forward", x))
