@@ -115,8 +115,9 @@ class Failure:
         name = self.returned_type if implementation_words and self.returned_type else "a value of another type"
         return self.got.replace(RETURNED, name)
 
-    def render(self, impl_value: str = "IMPL", rerun: str = "", *, implementation_words: bool) -> str:
-        """The whole message: clause, spec text, what happened, and how to reproduce it.
+    def render(self, impl_value: str, rerun: str = "", *, implementation_words: bool) -> str:
+        """The whole message: clause, spec text, what happened, and how to reproduce it with
+        ``load_implementation(impl_value)`` (and ``rerun``, a command, when the runner has one).
         ``implementation_words``: include what the implementation said (the caller decides, always)."""
         c = lookup_clause(self.clause)
         lines = [f"[{c.id}] ({c.level}) {c.title}", f"  spec: {c.text}"]
@@ -160,7 +161,7 @@ class CaseOutcome:
     blocked_by: str = ""
     note: str = ""
 
-    def render(self, impl_value: str = "IMPL", rerun: str = "", *, implementation_words: bool = True) -> str:
+    def render(self, impl_value: str, rerun: str = "", *, implementation_words: bool = True) -> str:
         """The text a pytest report reads for this case: by default the implementation's author's
         view, its own words included (the grader decides per clause through ``ClauseScore``)."""
         parts = []

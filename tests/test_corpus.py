@@ -45,7 +45,7 @@ def test_should_bug_passes_spec_and_is_caught_under_strict(path):
 def test_correct_member_passes(path, seed):
     """Every correct member passes `spec`; those that declare STRICT = True pass `strict` too."""
     outcomes = run_member(path, seed, "strict" if getattr(load(path)[0], "STRICT", False) else "spec")
-    bad = {k: o.render() for k, o in outcomes.items() if o.status != "passed"}
+    bad = {k: o.render(str(path)) for k, o in outcomes.items() if o.status != "passed"}
     assert not bad, f"{path.stem} seed {seed}:\n" + "\n\n".join(bad.values())
 
 

@@ -72,7 +72,7 @@ def test_a_replayed_failure_that_does_not_recur_live_stands() -> None:
     case = VALUES[0]
     outcome = run_case(case, FailsOnceOnTheThirdCall, case_seed(7, case))
     assert outcome.status == "failed"
-    assert "neither" in outcome.render()
+    assert "neither" in outcome.render("FailsOnceOnTheThirdCall")
     assert FailsOnceOnTheThirdCall.calls > 10  # the live rerun ran its own examples
 
 
@@ -87,6 +87,6 @@ def test_without_shrinking_the_verdict_is_the_same_and_the_example_unshrunk(memb
         assert shrunk.status == unshrunk.status, case.key
         if shrunk.status == "failed":
             failing += 1
-            assert shrunk.render().splitlines()[:3] == unshrunk.render().splitlines()[:3]  # clause, spec, expected
-            assert len(unshrunk.render()) >= len(shrunk.render())
+            assert shrunk.render(member).splitlines()[:3] == unshrunk.render(member).splitlines()[:3]  # clause, spec, expected
+            assert len(unshrunk.render(member)) >= len(shrunk.render(member))
     assert failing, f"{member} fails no train.values case on this seed"

@@ -64,8 +64,8 @@ def test_the_unbiased_check_catches_a_small_keep_rate_error():
     (case,) = [c for c in cases("spec") if c.key == "train.unbiased-p0.5"]
     outcome = run_case(case, _OffByTwoDelta, seed=1)
     assert outcome.status == "failed"
-    fraction = float(re.search(r"fraction (0\.\d+)", outcome.render()).group(1))
-    assert abs(fraction - (0.5 - 2 * st.DELTA)) < 0.002, outcome.render()
+    fraction = float(re.search(r"fraction (0\.\d+)", outcome.render("_OffByTwoDelta")).group(1))
+    assert abs(fraction - (0.5 - 2 * st.DELTA)) < 0.002, outcome.render("_OffByTwoDelta")
 
 
 def test_each_case_meets_its_false_failure_target():

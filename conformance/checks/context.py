@@ -29,7 +29,7 @@ class ConformanceFailure(AssertionError):
     """The implementation violates the clause being checked."""
 
     def __init__(self, failure: Failure) -> None:
-        super().__init__(failure.render(implementation_words=False))
+        super().__init__(failure.summary(implementation_words=False))
         self.failure = failure
 
 
