@@ -9,6 +9,7 @@ pytest session, or another runner such as the grader): a check is a plain functi
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import importlib
 import pkgutil
@@ -105,10 +106,16 @@ def all_checks() -> list[Check]:
 
     Every module of this package is imported, so a new check module is found without being listed
     (helpers such as ``context`` register nothing); the order never depends on file names."""
-    for module in pkgutil.iter_modules(__path__):
-        importlib.import_module(f"{__name__}.{module.name}")
+    _import_check_modules()
     position = {c.id: i for i, c in enumerate(CLAUSES)}
     return sorted(_REGISTRY, key=lambda k: position[k.clause])
+
+
+@functools.cache
+def _import_check_modules() -> None:
+    """Once per process: cases() runs per submission in the grader, the package does not change."""
+    for module in pkgutil.iter_modules(__path__):
+        importlib.import_module(f"{__name__}.{module.name}")
 
 
 def cases(profile: str = "spec") -> list[Case]:

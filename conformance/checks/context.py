@@ -52,6 +52,14 @@ def raised_by(exc: BaseException) -> Raised:
     return Raised(type(exc).__name__, str(exc), "".join(traceback.format_list(frames)).rstrip())
 
 
+def call_failed(call: str, exc: Exception) -> tuple[str, Raised | None]:
+    """The kit's sentence for a call into the implementation that raised, and the implementation's
+    words apart; a ProcessFailure's text is the kit's own account of the process, so it joins the sentence."""
+    if isinstance(exc, ProcessFailure):
+        return f"{call} failed: {exc}", None
+    return f"{call} raised an exception", raised_by(exc)
+
+
 def type_name(value: Any) -> str:
     """The name of a returned value's type (the implementation's words: a class may be named anything)."""
     return value.type_name if isinstance(value, ForeignValue) else type(value).__name__
@@ -146,10 +154,8 @@ class Context:
         self.record(call)
         try:
             layer = self.impl.build(p)
-        except ProcessFailure as exc:
-            got, raised = f"{call} failed: {exc}", None
         except Exception as exc:  # noqa: BLE001 - any exception is the implementation's
-            got, raised = f"{call} raised an exception", raised_by(exc)
+            got, raised = call_failed(call, exc)
         else:
             return LayerHandle(self, layer, name)
         if owner:
@@ -196,10 +202,9 @@ class LayerHandle:
         self.ctx.record(f"{out_name} = {self.name}.{what}")
         try:
             return fn()
-        except ProcessFailure as exc:
-            self.ctx.fail(f"{self.name}.{what} failed: {exc}")
         except Exception as exc:  # noqa: BLE001 - reported as the clause's failure
-            self.ctx.fail(f"{self.name}.{what} raised an exception", raised=raised_by(exc))
+            got, raised = call_failed(f"{self.name}.{what}", exc)
+            self.ctx.fail(got, raised=raised)
 
     def forward(self, x: np.ndarray, *args: bool, out: str = "out", shape_owner: bool = False, **kwargs: bool) -> Any:
         """Call forward; in training, an output that is not an array of x's shape blocks the check."""
