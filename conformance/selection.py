@@ -58,6 +58,7 @@ def select(values: list[str], baseline: bool) -> list[Selected]:
 def isolate(impls: list[Selected], call_timeout: float = 60.0) -> None:
     """Drive each selected file implementation through a sandbox, as the grader does (the baseline
     stays in this process)."""
+    from .sandbox import probe
     from .sandbox.parent import Limits, SandboxedFactory
 
     for impl in impls:
@@ -70,6 +71,7 @@ def isolate(impls: list[Selected], call_timeout: float = 60.0) -> None:
                 f"--dropout-isolate: {impl.value!r} is not a file implementation; isolation runs path/to/file.py:Attr values"
             )
         impl.driver = SandboxedFactory(
-            path.resolve(), path.name, attr, Limits(call_timeout=call_timeout, submission_timeout=24 * 3600.0)
+            path.resolve(), path.name, attr,
+            Limits(call_timeout=call_timeout, submission_timeout=24 * 3600.0, isolation=probe.best()),
         )
         impl.how += " (sandboxed in a child process)"

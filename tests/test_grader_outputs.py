@@ -78,7 +78,9 @@ def run() -> GradeRun:
 
 # ---------------------------------------------------------------------------------------------- Gradescope
 
-TOP_KEYS = {"score", "execution_time", "output", "output_format", "visibility", "stdout_visibility", "tests"}
+TOP_KEYS = {"score", "execution_time", "output", "output_format", "visibility", "stdout_visibility", "tests", "extra_data"}
+"""The keys of https://gradescope-autograders.readthedocs.io/en/latest/specs/ that the grader writes
+(``extra_data``: "Optional extra data to be stored", here the run's isolation)."""
 TEST_KEYS = {"name", "number", "score", "max_score", "status", "output", "output_format", "visibility", "tags"}
 VISIBILITIES = {"hidden", "after_due_date", "after_published", "visible"}
 FORMATS = {"text", "html", "simple_format", "md", "ansi"}
@@ -91,7 +93,7 @@ def check_gradescope(results: dict) -> None:
     assert type(results["execution_time"]) is int and results["execution_time"] >= 0
     assert isinstance(results["output"], str) and results["output_format"] in FORMATS
     assert results["visibility"] in VISIBILITIES and results["stdout_visibility"] in VISIBILITIES
-    assert isinstance(results["tests"], list)
+    assert isinstance(results["tests"], list) and isinstance(results["extra_data"], dict)
     for t in results["tests"]:
         assert set(t) == TEST_KEYS
         assert isinstance(t["name"], str) and re.fullmatch(r"\d+(\.\d+)*", t["number"])

@@ -95,6 +95,7 @@ def test_only_large_bodies_use_the_exchange_file() -> None:
 
 
 def test_a_sandbox_moves_large_arrays_through_its_exchange_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from dropout_conformance.sandbox import probe
     from dropout_conformance.sandbox.parent import Limits, SandboxedFactory
 
     used = {"written": 0, "read": 0}
@@ -117,7 +118,7 @@ def test_a_sandbox_moves_large_arrays_through_its_exchange_file(tmp_path: Path, 
         "    def forward(self, x, training=True):\n        return 2 * x + 1\n"
         "    def backward(self, grad):\n        return grad\n"
     )
-    factory = SandboxedFactory(source, "affine.py", "DropoutLayer", Limits())
+    factory = SandboxedFactory(source, "affine.py", "DropoutLayer", Limits(isolation=probe.best()))
     try:
         layer = factory.build(0.5)
         assert factory.exchange is not None, "the child could not map the exchange file"

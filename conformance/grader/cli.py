@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import os
 import re
+import shutil
 import sys
 import tempfile
 import time
@@ -77,6 +78,18 @@ def parser() -> argparse.ArgumentParser:
     g.add_argument("--timeout", type=_positive(float), default=10.0, help="seconds per call into a submission (default 10)")
     g.add_argument("--submission-timeout", type=_positive(float), default=120.0, help="seconds per submission (default 120)")
     g.add_argument("--memory", type=_size, default=_size("2G"), help="address-space limit per submission (default 2G)")
+    g.add_argument(
+        "--isolation",
+        choices=("auto", "namespaces", "uid", "weak"),
+        default="auto",
+        help="sandbox isolation (default auto: the strongest this machine allows; see docs/instructors.md)",
+    )
+    g.add_argument(
+        "--allow-weak-isolation",
+        action="store_true",
+        help="grade even where the sandbox gets neither an identity of its own nor an every-descendant kill "
+        "(every output then says so)",
+    )
     for output in OUTPUTS:
         g.add_argument(f"--{output.option}", metavar=output.metavar, help=f"{output.help} (read by {output.audience}s)")
     g.add_argument(
@@ -129,6 +142,25 @@ def _unwritable_output(args: argparse.Namespace) -> str | None:
     return None
 
 
+def _isolation(args: argparse.Namespace) -> tuple[Any, str | None]:
+    """The isolation to grade with, or why the grader refuses to grade."""
+    from ..sandbox import probe
+    from ..sandbox.isolation import choose
+
+    found = probe.run()
+    try:
+        isolation = choose(found, args.isolation)
+    except ValueError as exc:
+        return None, str(exc)
+    if not isolation.strong and not args.allow_weak_isolation:
+        return None, (
+            f"the sandbox cannot get an identity of its own and an every-descendant kill here ({isolation.reason}); "
+            "run the grader as root, or where user namespaces are allowed, or pass --allow-weak-isolation "
+            "to grade anyway (every output will say so)"
+        )
+    return isolation, None
+
+
 def grade(args: argparse.Namespace) -> int:
     from ..sandbox.parent import Limits
     from ..selection import parse_seed
@@ -149,24 +181,36 @@ def grade(args: argparse.Namespace) -> int:
         print(f"dropout-conformance grade: error: --gradescope takes one submission, found {len(subs)}", file=sys.stderr)
         return 2
     seed = args.seed if args.seed is not None else parse_seed(None)
-    from ..sandbox.child import privileges_can_be_dropped
-
-    if os.geteuid() == 0 and not privileges_can_be_dropped():
-        print(
-            "dropout-conformance grade: warning: running as root, but the unprivileged user 'nobody' cannot read "
-            f"this Python ({sys.prefix}); submissions keep root's identity, with no process-count limit. "
-            "Install Python under /usr or /opt, or run the grader as an ordinary user.",
-            file=sys.stderr,
-        )
-    limits = Limits(call_timeout=args.timeout, submission_timeout=args.submission_timeout, memory=args.memory)
+    isolation, problem = _isolation(args)
+    if problem:
+        print(f"dropout-conformance grade: error: {problem}", file=sys.stderr)
+        return 2
+    assert isolation is not None
+    batch = tempfile.mkdtemp(prefix="dropout-batch-")
+    os.chmod(batch, 0o711)  # its folders' names are random; level uid's sandboxes must reach their own
+    # Hypothesis keeps a cache folder: never in the instructor's (or Gradescope's) folder, and gone at the end
+    previous = os.environ.get("HYPOTHESIS_STORAGE_DIRECTORY")
+    os.environ["HYPOTHESIS_STORAGE_DIRECTORY"] = os.path.join(batch, "hypothesis")
+    limits = Limits(call_timeout=args.timeout, submission_timeout=args.submission_timeout, memory=args.memory,
+                    isolation=isolation, temp_root=batch)
     if not args.quiet:
         print(
             f"dropout-conformance {__version__}, spec {SPEC_VERSION}: grading {len(subs)} submission(s), "
-            f"{rubric.source}, --seed={seed}, {args.jobs} at a time",
+            f"{rubric.source}, --seed={seed}, {args.jobs} at a time\nisolation: {isolation.describe()}",
             file=sys.stderr,
         )
-    run = grade_all(subs, rubric, seed, limits, attr=args.attr, jobs=args.jobs, profile=args.profile,
-                    progress=_progress(sys.stderr, args.quiet))
+    try:
+        run = grade_all(subs, rubric, seed, limits, attr=args.attr, jobs=args.jobs, profile=args.profile,
+                        progress=_progress(sys.stderr, args.quiet))
+    except KeyboardInterrupt:
+        print("\ndropout-conformance grade: interrupted; every sandbox was ended and no output was written", file=sys.stderr)
+        return 130
+    finally:
+        shutil.rmtree(batch, ignore_errors=True)
+        if previous is None:
+            os.environ.pop("HYPOTHESIS_STORAGE_DIRECTORY", None)
+        else:
+            os.environ["HYPOTHESIS_STORAGE_DIRECTORY"] = previous
     for output in OUTPUTS:
         target = getattr(args, output.option)
         if target:
@@ -181,8 +225,6 @@ def grade(args: argparse.Namespace) -> int:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = parser().parse_args(argv)
-    # Hypothesis keeps a cache folder; never in the instructor's (or Gradescope's) working folder.
-    os.environ.setdefault("HYPOTHESIS_STORAGE_DIRECTORY", os.path.join(tempfile.gettempdir(), "dropout-conformance-hypothesis"))
     if args.command == "grade":
         return grade(args)
     return 2  # pragma: no cover - argparse requires a command

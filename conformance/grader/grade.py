@@ -6,17 +6,23 @@ The checks are the suite's own (:mod:`dropout_conformance.checks`), driven throu
 
 from __future__ import annotations
 
+import dataclasses
 import os
+import signal
+import tempfile
 import time
-from collections.abc import Callable, Iterable
-from concurrent.futures import ProcessPoolExecutor
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from .. import __version__
 from ..results import CaseOutcome, ClauseVerdict, Status
-from ..sandbox.parent import CallTimeout, Limits, SandboxedFactory, SandboxError, SubmissionTimeout
+from ..sandbox import probe
+from ..sandbox.intake import Refused
+from ..sandbox.parent import CallTimeout, Limits, SandboxedFactory, SandboxError, SetupFailed, SubmissionTimeout
 from ..spec import SPEC_VERSION, clause
 from .model import ClauseScore, GradeRun, SubmissionResult
 from .rubric import Rubric, RubricLine
@@ -111,11 +117,18 @@ def grade_submission(sub: Submission, rubric: Rubric, seed: int, limits: Limits,
         "crashed": "the submission crashed while importing",
         "missing class": f"the submission has no {attr}",
         "import error": "the submission did not import (see its status)",
+        "refused": "the submission was refused (see its status)",
     }
+    if limits.isolation is None:
+        limits = dataclasses.replace(limits, isolation=probe.best())
     factory = SandboxedFactory(sub.source, sub.entry, attr, limits)
     try:
         try:
             factory.start()
+        except Refused as exc:
+            result.status, result.reason = "refused", str(exc)
+        except SetupFailed:
+            result.status, result.reason = "crashed", "the sandbox could not be set up on this machine"
         except SandboxError as exc:
             result.status = "timed out" if isinstance(exc, (CallTimeout, SubmissionTimeout)) else "crashed"
             result.reason = f"importing {sub.entry}: {exc}"
@@ -142,13 +155,71 @@ def grade_submission(sub: Submission, rubric: Rubric, seed: int, limits: Limits,
             result.clauses.append(_score(line, verdict, rubric.partial_credit, impl_value, timed_out))
     finally:
         factory.close()
-        result.output = factory.output.decode("utf-8", "replace")
+        result.output = factory.output
         result.execution_time = time.monotonic() - start
     return result
 
 
 def _grade_one(args: tuple[Submission, Rubric, int, Limits, str]) -> SubmissionResult:
     return grade_submission(*args)
+
+
+def _grade_marked(marker: Path, args: tuple[Submission, Rubric, int, Limits, str]) -> SubmissionResult:
+    marker.touch()  # this submission is in a worker now: if the worker dies, it is a suspect
+    return grade_submission(*args)
+
+
+def _worker_init() -> None:
+    """Pool workers leave Ctrl-C to the grader, which ends them (and so their sandboxes) itself."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+def _lost(sub: Submission, rubric: Rubric, attr: str) -> SubmissionResult:
+    """A submission whose grading process died, twice: scored 0 with a plain reason."""
+    from ..checks import cases
+
+    result = SubmissionResult(sub.name, str(sub.source), "crashed", "the grader's worker process died while grading it")
+    total = {cid: sum(1 for c in cases("strict") if c.clause == cid) for cid in rubric.clauses}
+    result.clauses = [_not_run(line, total[line.clause], f"{sub.source}:{attr}", result.reason) for line in rubric.lines]
+    return result
+
+
+def _pooled(work: list[tuple[Submission, Rubric, int, Limits, str]], jobs: int, scratch: Path) -> Iterator[SubmissionResult]:
+    """Results as they finish, ``jobs`` processes at a time. A pool that breaks (a worker killed)
+    is replaced; the submissions it was grading are retried once, each in a pool of its own, and
+    one that breaks that pool too is scored as lost: no submission can cost the batch."""
+    import multiprocessing
+
+    ctx = multiprocessing.get_context("spawn")
+    pending, suspects = list(range(len(work))), list[int]()
+    markers = [scratch / f"started-{i}" for i in range(len(work))]
+    while pending:
+        alone = suspects[:1]
+        batch = alone or [i for i in pending if i not in suspects]
+        with ProcessPoolExecutor(1 if alone else jobs, mp_context=ctx, initializer=_worker_init) as pool:
+            futures = {pool.submit(_grade_marked, markers[i], work[i]): i for i in batch}
+            broken = False
+            try:
+                for future in as_completed(futures):
+                    try:
+                        result = future.result()
+                    except BrokenProcessPool:
+                        broken = True
+                        continue
+                    pending.remove(futures[future])
+                    yield result
+            except BaseException:  # Ctrl-C: end the workers now; their sandboxes die with them
+                for proc in list((getattr(pool, "_processes", None) or {}).values()):
+                    proc.terminate()
+                raise
+        if alone and broken:
+            i = alone[0]
+            pending.remove(i)
+            yield _lost(work[i][0], work[i][1], work[i][4])
+        if alone:
+            suspects.remove(alone[0])
+        elif broken:
+            suspects = [i for i in pending if markers[i].exists()] or [i for i in batch if i in pending]
 
 
 def grade_all(
@@ -164,21 +235,15 @@ def grade_all(
 ) -> GradeRun:
     """Grade every submission, ``jobs`` at a time; results come back in name order."""
     run = GradeRun(__version__, SPEC_VERSION, profile, seed, rubric.source)
+    if limits.isolation is not None:
+        run.isolation = limits.isolation.record()
     work = [(s, rubric, seed, limits, attr) for s in subs]
     results: list[SubmissionResult] = []
-    if jobs <= 1:
-        iterator: Iterable[SubmissionResult] = map(_grade_one, work)
+    with tempfile.TemporaryDirectory(prefix="dropout-pool-", dir=limits.temp_root) as scratch:
+        iterator: Iterable[SubmissionResult] = map(_grade_one, work) if jobs <= 1 else _pooled(work, jobs, Path(scratch))
         for r in iterator:
             results.append(r)
             if progress:
                 progress(len(results), len(work), r)
-    else:
-        import multiprocessing
-
-        with ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context("spawn")) as pool:
-            for r in pool.map(_grade_one, work):
-                results.append(r)
-                if progress:
-                    progress(len(results), len(work), r)
     run.submissions = sorted(results, key=lambda r: r.name)
     return run

@@ -9,7 +9,7 @@ clause carries the kit's words alone. What a *student* reads is :meth:`ClauseSco
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Any, Literal
 
 from ..results import CaseOutcome, ClauseVerdict, StudentView, reason_line
 
@@ -80,7 +80,7 @@ class ClauseScore:
 class SubmissionResult:
     name: str
     path: str
-    status: Literal["graded", "no submission", "import error", "missing class", "crashed", "timed out"]
+    status: Literal["graded", "no submission", "refused", "import error", "missing class", "crashed", "timed out"]
     reason: str
     """Empty when graded normally; otherwise why some or all clauses could not run."""
     clauses: list[ClauseScore] = field(default_factory=list)
@@ -105,6 +105,8 @@ class GradeRun:
     seed: int
     rubric_source: str
     submissions: list[SubmissionResult] = field(default_factory=list)
+    isolation: dict[str, Any] = field(default_factory=dict)
+    """The sandbox isolation the run had (:meth:`~dropout_conformance.sandbox.isolation.Isolation.record`)."""
 
     @property
     def max_score(self) -> float:

@@ -12,7 +12,7 @@ import os
 for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS", "NUMEXPR_NUM_THREADS"):
     os.environ[_var] = "1"
 
-import abc  # noqa: E402, F401 - preloaded: a child may be unable to read the stdlib after dropping privileges
+import abc  # noqa: E402, F401 - preloaded, so a submission's first use costs nothing
 import collections  # noqa: E402, F401
 import copy  # noqa: E402, F401
 import dataclasses  # noqa: E402, F401
@@ -25,9 +25,9 @@ import mmap  # noqa: E402
 import numbers  # noqa: E402, F401
 import operator  # noqa: E402, F401
 import random  # noqa: E402
-import resource  # noqa: E402
 import secrets  # noqa: E402, F401
-import signal  # noqa: E402
+import signal  # noqa: E402, F401
+import socket  # noqa: E402
 import sys  # noqa: E402
 import typing  # noqa: E402, F401
 import warnings  # noqa: E402, F401
@@ -35,7 +35,10 @@ from dataclasses import dataclass  # noqa: E402
 from typing import Any  # noqa: E402
 
 import numpy as np  # noqa: E402
+import numpy.lib.format  # noqa: E402, F401 - the wire format's; the sandbox may not be able to import it later
 
+from . import confine  # noqa: E402
+from .channel import recv_frame, send_frame  # noqa: E402
 from .protocol import (  # noqa: E402
     EXCHANGE_SIZE,
     body_parts,
@@ -48,7 +51,6 @@ from .protocol import (  # noqa: E402
     via_exchange,
 )
 
-NOBODY = 65534
 MAX_RESULT_BYTES = 128 * 2**20
 
 # Bound when the fork server preloads this module, before any submission code runs: a submission
@@ -60,81 +62,36 @@ _NDARRAY, _GENERIC, _UINT8, _asarray = np.ndarray, np.generic, np.dtype(np.uint8
 
 @dataclass(frozen=True)
 class ChildSpec:
-    """What the parent tells a child: where the code is and how to confine it."""
+    """What the parent tells a sandbox: where the code is and how to confine it (sent as JSON)."""
 
     workdir: str
     submission_dir: str
     entry: str
     attr: str
-    output_file: str
     exchange_file: str
+    root_dir: str
+    read_paths: list[str]
     memory: int
     cpu_seconds: int
     file_size: int
+    work_size: int
     processes: int
-    drop_privileges: bool
+    level: str
+    user_namespace: bool
+    landlock: int
 
 
-def confine(spec: ChildSpec, keep_fd: int) -> mmap.mmap | None:
-    """Limits, a new session, an empty folder, no privileges, no inherited files, no environment.
-
-    Returns the exchange file mapped in memory (its descriptor closed, its name unlinked by the
-    parent once this child is ready), or None where it cannot be mapped: then all goes by socket.
-    """
-    os.setsid()
-    out = os.open(spec.output_file, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    null = os.open(os.devnull, os.O_RDONLY)
-    os.dup2(null, 0)
-    os.dup2(out, 1)
-    os.dup2(out, 2)
-    for fd in (out, null):
-        if fd > 2 and fd != keep_fd:
-            os.close(fd)
-    os.closerange(3, keep_fd)
-    os.closerange(keep_fd + 1, 65536)
-    signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # an output flood fails a write, it does not kill
-    try:  # opened while still privileged: the file is the parent's, mode 0600
-        fd = os.open(spec.exchange_file, os.O_RDWR | os.O_NOFOLLOW)
+def map_exchange(path: str) -> mmap.mmap | None:
+    """The exchange file mapped in memory (opened while the keeper still sees the grader's folders;
+    its name is unlinked by the parent once the worker is ready), or None: then all goes by socket."""
+    try:
+        fd = os.open(path, os.O_RDWR | os.O_NOFOLLOW)
         try:
-            exchange: mmap.mmap | None = mmap.mmap(fd, EXCHANGE_SIZE)
+            return mmap.mmap(fd, EXCHANGE_SIZE)
         finally:
             os.close(fd)
     except (OSError, ValueError):
-        exchange = None
-    for limit, value in (
-        (resource.RLIMIT_AS, spec.memory),
-        (resource.RLIMIT_CPU, spec.cpu_seconds),
-        (resource.RLIMIT_FSIZE, spec.file_size),
-        (resource.RLIMIT_CORE, 0),
-    ):
-        resource.setrlimit(limit, (value, value))
-    if spec.drop_privileges:
-        os.chown(spec.workdir, NOBODY, NOBODY)
-        os.chown(spec.output_file, NOBODY, NOBODY)
-        resource.setrlimit(resource.RLIMIT_NPROC, (spec.processes, spec.processes))
-        os.setgroups([])
-        os.setgid(NOBODY)
-        os.setuid(NOBODY)
-    os.chdir(spec.workdir)
-    os.environ.clear()
-    os.environ.update({"PATH": "/usr/bin:/bin", "HOME": spec.workdir, "LANG": "C.UTF-8", "OPENBLAS_NUM_THREADS": "1"})
-    sys.path.insert(0, spec.submission_dir)
-    return exchange
-
-
-@functools.cache
-def privileges_can_be_dropped() -> bool:
-    """Root can become 'nobody' only if 'nobody' can still read this Python: every folder above
-    the standard library and numpy must be searchable by others."""
-    if os.geteuid() != 0:
-        return False
-    for path in (os.path.dirname(os.__file__), os.path.dirname(np.__file__), os.path.realpath(sys.executable)):
-        parts = os.path.abspath(path).split(os.sep)
-        for i in range(2, len(parts) + 1):
-            folder = os.sep.join(parts[:i])
-            if os.path.isdir(folder) and not os.stat(folder).st_mode & 0o001:
-                return False
-    return True
+        return None
 
 
 def load(spec: ChildSpec) -> Any:
@@ -153,7 +110,7 @@ def error_reply(exc: BaseException) -> dict[str, Any]:
     return {"ok": False, "error": type(exc).__name__, "mro": names, "message": str(exc)[:500]}
 
 
-def send(conn: Any, exchange: mmap.mmap | None, header: dict[str, Any], arrays: list[np.ndarray] | None = None) -> None:
+def send(conn: socket.socket, exchange: mmap.mmap | None, header: dict[str, Any], arrays: list[np.ndarray] | None = None) -> None:
     """Reply with ``header`` and ``arrays``: a large body through the exchange file, the rest by socket."""
     parts = body_parts(arrays or [])
     size = size_of(parts)
@@ -164,7 +121,7 @@ def send(conn: Any, exchange: mmap.mmap | None, header: dict[str, Any], arrays: 
             exchange[pos : pos + n] = part
             pos += n
         header, parts = {**header, "exchange": size}, []
-    conn.send_bytes(frame(header, parts))
+    send_frame(conn, frame(header, parts))
 
 
 def result_reply(result: Any, given: np.ndarray | None, before: np.ndarray | None) -> tuple[dict[str, Any], list[np.ndarray]]:
@@ -197,12 +154,11 @@ def _changed(given: np.ndarray, before: np.ndarray) -> bool:
         return given.tobytes() != before.tobytes()
 
 
-def serve(conn: Any, factory: Any, exchange: mmap.mmap | None) -> None:
+def serve(conn: socket.socket, factory: Any, exchange: mmap.mmap | None, me: int) -> None:
     layers: dict[int, Any] = {}
     while True:
-        try:
-            message = conn.recv_bytes()
-        except EOFError:
+        message = recv_frame(conn)
+        if message is None:
             return
         header, body = unpack_header(message)
         length = exchange_length(header, body)
@@ -234,20 +190,52 @@ def serve(conn: Any, factory: Any, exchange: mmap.mmap | None) -> None:
                 reply = {"ok": False, "error": "ProtocolError", "mro": [], "message": f"unknown op {op}"}
         except BaseException as exc:  # noqa: BLE001 - SystemExit and KeyboardInterrupt too: all are answers
             reply, arrays = error_reply(exc), []
+        if os.getpid() != me:  # a process the submission forked came back here: only the worker answers
+            os._exit(0)
         send(conn, exchange, reply, arrays)
 
 
-def main(conn: Any, spec: ChildSpec) -> None:
-    """Entry point of a sandboxed child (started by the fork server)."""
-    exchange = None
+def _worker(channel: int, output: int, spec: ChildSpec, exchange: mmap.mmap | None, uid: int) -> None:
+    """The submission's own process: confined, then importing and serving until the grader hangs up."""
+    conn = socket.socket(fileno=channel)
     try:
-        exchange = confine(spec, conn.fileno())
+        null = os.open(os.devnull, os.O_RDWR)
+        os.dup2(null, 0)
+        os.dup2(output, 1)
+        os.dup2(output, 2)
+        confine.shed(spec, uid, keep=[0, 1, 2, channel])
+    except BaseException as exc:  # noqa: BLE001 - the machine refused a step: no submission code ran
+        send(conn, None, setup_failed(exc))
+        return
+    me = os.getpid()
+    try:
+        sys.path.insert(0, spec.submission_dir)
         factory = load(spec)
     except BaseException as exc:  # noqa: BLE001 - reported to the parent as the import's failure
+        if os.getpid() != me:  # a process the submission forked (a fork bomb's): only the worker answers
+            os._exit(1)
         send(conn, None, error_reply(exc))
         return
+    if os.getpid() != me:
+        os._exit(0)
     if not callable(factory):
         send(conn, None, {"ok": False, "error": "TypeError", "mro": [], "message": f"{spec.attr} is not callable"})
         return
     send(conn, None, {"ok": True, "ready": True, "mapped": exchange is not None})
-    serve(conn, factory, exchange)
+    serve(conn, factory, exchange, me)
+
+
+def setup_failed(exc: BaseException) -> dict[str, Any]:
+    return {"ok": False, "setup_failed": True, "detail": f"{type(exc).__name__}: {exc}"[:300]}
+
+
+def main(channel: int, output: int, spec: ChildSpec) -> None:
+    """Entry point of a sandbox (in a process the fork server just forked): the keeper, which
+    confines and supervises the worker; never returns."""
+    exchange = map_exchange(spec.exchange_file)
+
+    def refused(exc: BaseException) -> None:
+        send(socket.socket(fileno=channel), None, setup_failed(exc))
+
+    confine.keeper(spec, functools.partial(_worker, channel, output, spec, exchange), close=[channel, output],
+                   refused=refused)

@@ -8,12 +8,13 @@ numpy preloaded, so starting one costs milliseconds. Every reply is decoded by
 
 from __future__ import annotations
 
-import builtins
 import contextlib
-import multiprocessing
+import dataclasses
 import os
+import select
 import shutil
 import signal
+import socket
 import tempfile
 import time
 from dataclasses import dataclass
@@ -23,7 +24,10 @@ from typing import Any
 import numpy as np
 
 from ..implementation import ForeignValue, Implementation, ProcessFailure
-from . import child
+from . import child, server
+from .channel import Channel, ChannelClosed, ChannelOverflow, ChannelTimeout, Output
+from .intake import take_in
+from .isolation import Isolation, read_only_paths
 from .protocol import (
     EXCHANGE_SIZE,
     MAX_MESSAGE,
@@ -33,13 +37,13 @@ from .protocol import (
     encode_p,
     exchange_length,
     frame,
+    remote_exception,
     size_of,
     unpack_header,
     via_exchange,
 )
 
 OUTPUT_CAP = 64 * 1024
-COPY_CAP = 16 * 2**20
 
 
 @dataclass(frozen=True)
@@ -48,12 +52,27 @@ class Limits:
     submission_timeout: float = 120.0
     memory: int = 2 * 2**30
     file_size: int = 4 * 2**20
+    work_size: int = 64 * 2**20
+    """Bytes the sandbox may write in its private folder, all files together (level namespaces)."""
     processes: int = 64
+    isolation: Isolation | None = None
+    """The level to confine at; required by SandboxedFactory (the grader and pytest probe it once)."""
+    temp_root: str | None = None
+    """The folder sandboxes make their own folders in (the grader's private batch folder)."""
 
 
 class SandboxError(ProcessFailure):
     """Something the submission's process did that ends the current call (crash, timeout, garbage).
     Its text is the kit's: it never quotes what the child sent."""
+
+
+class SetupFailed(SandboxError):
+    """The sandbox could not be confined as asked (a kernel call was refused): the machine's fault,
+    not the submission's. ``detail`` names the call; it is read by the probe, never shown as a reason."""
+
+    def __init__(self, detail: str) -> None:
+        super().__init__("the sandbox could not be set up on this machine")
+        self.detail = detail
 
 
 class CallTimeout(SandboxError):
@@ -64,97 +83,71 @@ class SubmissionTimeout(SandboxError):
     """The whole submission ran out of time: nothing more of it is run."""
 
 
-class RemoteError(Exception):
-    """An exception raised in the sandbox whose type is not a builtin: carries its name."""
-
-
-def remote_exception(header: dict[str, Any]) -> Exception:
-    """Rebuild an exception of the nearest builtin type (ValueError stays ValueError), never a BaseException."""
-    message = f"{str(header.get('error', '?'))[:100]}: {str(header.get('message', ''))[:500]}"  # as the child caps them
-    mro = header.get("mro")
-    for name in mro if isinstance(mro, list) else []:
-        if not isinstance(name, str):
-            continue
-        cls = getattr(builtins, name, None)
-        if isinstance(cls, type) and issubclass(cls, Exception) and cls is not Exception:
-            try:
-                return cls(message)
-            except Exception:  # noqa: BLE001 - builtins with odd constructors
-                break
-    return RemoteError(message)
-
-
-_CONTEXT: Any = None
-
-
-def context() -> Any:
-    """One fork server per grader process, preloaded with numpy through the child module."""
-    global _CONTEXT
-    if _CONTEXT is None:
-        _CONTEXT = multiprocessing.get_context("forkserver")
-        _CONTEXT.set_forkserver_preload([child.__name__])
-    return _CONTEXT
-
-
 class SandboxedFactory(Implementation):
     """An implementation backed by a sandboxed child; restarts the child after a crash."""
 
     def __init__(self, source: Path, entry: str, attr: str, limits: Limits) -> None:
         self.source, self.entry, self.attr, self.limits = source, entry, attr, limits
+        if limits.isolation is None:
+            raise ValueError("Limits.isolation is required: the caller probes (dropout_conformance.sandbox.probe.best())")
+        self.isolation = limits.isolation
         self._deadline = time.monotonic() + limits.submission_timeout
-        self.tmp = Path(tempfile.mkdtemp(prefix="dropout-grade-"))
-        self.proc: Any = None
-        self.conn: Any = None
+        self.tmp = Path(tempfile.mkdtemp(prefix="dropout-grade-", dir=limits.temp_root))
+        os.chmod(self.tmp, 0o711)  # level uid: its own uid must reach its folders (their names are random)
+        self.code: Path | None = None
+        self.keeper: tuple[int, int] | None = None
+        """The sandbox's keeper: pid and pidfd."""
+        self.channel: Channel | None = None
         self.exchange: int | None = None
         """Descriptor of the file shared with the child for large bodies (None: all goes by socket)."""
         self.next_handle = 0
         self.generation = 0
-        self.output = b""
+        self.captured = Output(OUTPUT_CAP)
         self.seed_value: int | None = None
         self.seed_sent = False
+        self._status: int | None = None
+        """The last sandbox's wait status, once stopped."""
 
     # ---------------------------------------------------------------- lifecycle
     def start(self) -> None:
-        """(Re)start the child: fresh copy of the submission, fresh empty working folder."""
+        """(Re)start the child: the one copy of the submission, a fresh empty working folder."""
         self.stop()
         self.generation += 1
+        if self.code is None:  # raises Refused, before any process exists
+            take_in(self.source, self.tmp / "submission", self.entry)
+            self.code = self.tmp / "submission"
         run = self.tmp / f"run{self.generation}"
-        code, work = run / "submission", run / "work"
-        if self.source.is_dir():
-            shutil.copytree(self.source, code, ignore=_copy_filter)
-        else:
-            code.mkdir(parents=True)
-            shutil.copy(self.source, code / self.entry)
-        work.mkdir()
-        for folder in (self.tmp, run):
-            os.chmod(folder, 0o755)  # traversable by the unprivileged user the child becomes
+        work, root = run / "work", run / "root"
+        for folder in (run, work, root):
+            folder.mkdir(mode=0o711)
+        iso = self.isolation
         spec = child.ChildSpec(
-            workdir=str(work),
-            submission_dir=str(code),
-            entry=self.entry,
-            attr=self.attr,
-            output_file=str(run / "output.txt"),
-            memory=self.limits.memory,
-            cpu_seconds=max(1, int(self.limits.submission_timeout) + 1),
-            file_size=self.limits.file_size,
-            processes=self.limits.processes,
-            drop_privileges=child.privileges_can_be_dropped(),
-            exchange_file=str(run / "exchange"),
+            workdir=str(work), submission_dir=str(self.code), entry=self.entry, attr=self.attr,
+            exchange_file=str(run / "exchange"), root_dir=str(root), read_paths=read_only_paths(),
+            memory=self.limits.memory, cpu_seconds=max(1, int(self.limits.submission_timeout) + 1),
+            file_size=self.limits.file_size, work_size=self.limits.work_size, processes=self.limits.processes,
+            level=iso.level, user_namespace=iso.user_namespace, landlock=iso.landlock,
         )
         self.exchange = _create_exchange(spec.exchange_file)
-        ctx = context()
-        parent_end, child_end = ctx.Pipe(duplex=True)
-        self.proc = ctx.Process(target=child.main, args=(child_end, spec), daemon=True)
-        self.proc.start()  # the first start in a process also starts the fork server (numpy import)
-        if self.generation == 1:  # ...which is the grader's time, not the submission's
+        ours, theirs = socket.socketpair()
+        out_ours, out_theirs = socket.socketpair()
+        try:
+            self.keeper = server.client().spawn(dataclasses.asdict(spec), [theirs.fileno(), out_theirs.fileno()])
+        except server.ForkServerDied as exc:
+            server.forget()
+            ours.close()
+            out_ours.close()
+            raise SandboxError(f"the sandbox could not be started: {exc}") from None
+        finally:
+            theirs.close()
+            out_theirs.close()
+        self.channel = Channel(ours, out_ours, self.captured)
+        if self.generation == 1:  # the first start may wait for the fork server: the grader's time
             self._deadline = time.monotonic() + self.limits.submission_timeout
-        child_end.close()
-        self.conn = parent_end
-        self.output_file = run / "output.txt"
         try:
             header, _ = self._receive("importing the submission")
         finally:  # mapped or not, the file's name goes: no other process can open it from now on
-            with contextlib.suppress(FileNotFoundError):  # unless a submission running as root removed it first
+            with contextlib.suppress(FileNotFoundError):
                 os.unlink(spec.exchange_file)
         if header.get("mapped") is not True and self.exchange is not None:
             os.close(self.exchange)
@@ -164,67 +157,80 @@ class SandboxedFactory(Implementation):
         self.seed_sent = False  # a new child: the latest seed goes with its first call
 
     def stop(self) -> None:
-        if self.proc is not None:
-            try:
-                # the whole group even when its leader has exited: a process it forked would live on
-                os.killpg(self.proc.pid, signal.SIGKILL)
-            except (ProcessLookupError, PermissionError):
-                if self.proc.is_alive():
-                    self.proc.kill()
-            self.proc.join(5)
-            self._collect_output()
-            self.proc = None
-        if self.conn is not None:
-            self.conn.close()
-            self.conn = None
+        """End the sandbox: its keeper kills every process in it, then exits. Never raises."""
+        if self.keeper is not None:
+            pid, pidfd = self.keeper
+            self._status = _end(pid, pidfd)
+            os.close(pidfd)
+            self.keeper = None
+        if self.channel is not None:
+            self.channel.drain()
+            self.channel.close()
+            self.channel = None
         if self.exchange is not None:
             os.close(self.exchange)
             self.exchange = None
+        run = self.tmp / f"run{self.generation}"
+        if self.generation and run.exists():
+            shutil.rmtree(run, ignore_errors=True)
 
     @property
     def deadline(self) -> float:
         return self._deadline
 
+    @property
+    def output(self) -> str:
+        """What the submission printed, capped (with a note when something was dropped)."""
+        return self.captured.text()
+
     def close(self) -> None:
         self.stop()
         shutil.rmtree(self.tmp, ignore_errors=True)
 
-    def _collect_output(self) -> None:
-        try:
-            with open(self.output_file, "rb") as fh:
-                self.output += fh.read(max(0, OUTPUT_CAP - len(self.output)))
-        except (OSError, AttributeError):
-            pass
-
     # ---------------------------------------------------------------- calls
-    def _receive(self, what: str) -> tuple[dict[str, Any], memoryview]:
-        remaining = self._deadline - time.monotonic()
-        if remaining <= 0:
+    def _call_deadline(self) -> tuple[float, bool]:
+        """When the current call must be done, and whether that is the submission's whole limit."""
+        now = time.monotonic()
+        if self._deadline - now <= 0:
             self.stop()
             raise SubmissionTimeout(f"the submission used up its {self.limits.submission_timeout:g} s time limit")
-        wait = min(self.limits.call_timeout, remaining)
-        if not self.conn.poll(wait):
-            self.stop()
-            if wait < self.limits.call_timeout:
-                raise SubmissionTimeout(f"the submission used up its {self.limits.submission_timeout:g} s time limit")
-            raise CallTimeout(f"{what} did not return within {self.limits.call_timeout:g} s (infinite loop?)")
+        if self._deadline - now < self.limits.call_timeout:
+            return self._deadline, True
+        return now + self.limits.call_timeout, False
+
+    def _timed_out(self, what: str, whole: bool) -> SandboxError:
+        self.stop()
+        if whole:
+            return SubmissionTimeout(f"the submission used up its {self.limits.submission_timeout:g} s time limit")
+        return CallTimeout(f"{what} did not return within {self.limits.call_timeout:g} s (infinite loop?)")
+
+    def _died(self, what: str) -> SandboxError:
+        self.stop()
+        return SandboxError(f"{what}: the submission's process died ({_describe_exit(self._status)})")
+
+    def _receive(self, what: str, deadline: tuple[float, bool] | None = None) -> tuple[dict[str, Any], memoryview]:
+        when, whole = deadline or self._call_deadline()
+        assert self.channel is not None
         try:
-            message = self.conn.recv_bytes(MAX_MESSAGE)
-        except (EOFError, OSError) as exc:
-            self.proc.join(2)
-            code = self.proc.exitcode
+            message = self.channel.recv(MAX_MESSAGE, when)
+        except ChannelTimeout:
+            raise self._timed_out(what, whole) from None
+        except ChannelClosed:
+            raise self._died(what) from None
+        except ChannelOverflow:
             self.stop()
-            if isinstance(exc, OSError) and not isinstance(exc, EOFError) and code is None:
-                raise SandboxError(f"{what}: the submission sent more than {MAX_MESSAGE} bytes") from None
-            raise SandboxError(f"{what}: the submission's process died ({_describe_exit(code)})") from None
+            raise SandboxError(f"{what}: the submission sent more than {MAX_MESSAGE} bytes") from None
         try:
             header, body = unpack_header(message)
-            length = exchange_length(header, body)
+            length = exchange_length(header, memoryview(body))
             if length is not None:
                 body = self._read_exchange(length)
         except ProtocolError as exc:
             self.stop()
             raise SandboxError(f"{what}: the submission's process sent garbage ({exc})") from None
+        if header.get("setup_failed") is True:
+            self.stop()
+            raise SetupFailed(str(header.get("detail", ""))[:300])
         return header, body
 
     def _read_exchange(self, length: int) -> memoryview:
@@ -241,12 +247,13 @@ class SandboxedFactory(Implementation):
             got += n
         return view
 
-    def _send(self, header: dict[str, Any], arrays: tuple[np.ndarray, ...]) -> None:
+    def _send(self, header: dict[str, Any], arrays: tuple[np.ndarray, ...], deadline: float) -> None:
         parts = body_parts(arrays)
         size = size_of(parts)
         if self.exchange is not None and via_exchange(size) and self._write_exchange(parts):
             header, parts = {**header, "exchange": size}, []
-        self.conn.send_bytes(frame(header, parts))
+        assert self.channel is not None
+        self.channel.send(frame(header, parts), deadline)
 
     def _write_exchange(self, parts: list[Any]) -> bool:
         """Write a body to the exchange file; False if the file system refused (then it goes by socket)."""
@@ -263,17 +270,19 @@ class SandboxedFactory(Implementation):
         return True
 
     def request(self, what: str, header: dict[str, Any], *arrays: np.ndarray) -> tuple[dict[str, Any], memoryview]:
-        if self.conn is None:
+        if self.channel is None:
             raise SandboxError("the submission's process is gone")
         if not self.seed_sent and self.seed_value is not None:
             header = {**header, "seed": self.seed_value}
+        deadline = self._call_deadline()  # one deadline for the whole call: sending, running, replying
         try:
-            self._send(header, arrays)
-        except (BrokenPipeError, OSError):
-            self.stop()
-            raise SandboxError(f"{what}: the submission's process died") from None
+            self._send(header, arrays, deadline[0])
+        except ChannelTimeout:
+            raise self._timed_out(what, deadline[1]) from None
+        except ChannelClosed:
+            raise self._died(what) from None
         self.seed_sent = True
-        reply, body = self._receive(what)
+        reply, body = self._receive(what, deadline)
         if reply.get("seed_failed") is True:
             raise SandboxError(f"{what}: reseeding the submission's numpy and random generators before it failed")
         if not reply.get("ok"):
@@ -286,7 +295,7 @@ class SandboxedFactory(Implementation):
         self.seed_value, self.seed_sent = seed, False
 
     def build(self, p: Any) -> RemoteLayer:
-        if self.conn is None:
+        if self.channel is None:
             self.start()
         self.next_handle += 1
         self.request(f"DropoutLayer({p!r})", {"op": "construct", "handle": self.next_handle, "p": encode_p(p)})
@@ -301,7 +310,7 @@ class RemoteLayer:
 
     def _call(self, op: str, given: Any, args: tuple[Any, ...] = (), kwargs: dict[str, Any] | None = None) -> Any:
         f = self.factory
-        if f.generation != self.generation or f.conn is None:
+        if f.generation != self.generation or f.channel is None:
             raise SandboxError(f"{op}: the submission's process was restarted after a crash; this layer is gone")
         arr = np.asarray(given)
         header = {"op": op, "handle": self.handle, "args": list(args), "kwargs": kwargs or {}}
@@ -348,22 +357,27 @@ def _create_exchange(path: str) -> int | None:
     return fd
 
 
-def _copy_filter(directory: str, names: list[str]) -> list[str]:
-    """Skip caches and anything huge when copying a submission into its sandbox."""
-    skip = []
-    for name in names:
-        path = os.path.join(directory, name)
-        if name in ("__pycache__", ".git") or (os.path.isfile(path) and os.path.getsize(path) > COPY_CAP):
-            skip.append(name)
-    return skip
+def _end(pid: int, pidfd: int) -> int | None:
+    """Ask a keeper to end its sandbox (SIGTERM), or kill it if it does not within 5 s; its wait status."""
+    for sig, wait in ((signal.SIGTERM, 5.0), (signal.SIGKILL, 5.0)):
+        with contextlib.suppress(ProcessLookupError, OSError):
+            signal.pidfd_send_signal(pidfd, sig)
+        if select.select([pidfd], [], [], wait)[0]:
+            break
+    try:
+        return server.client().status(pid, 2.0)
+    except server.ForkServerDied:
+        server.forget()
+        return None
 
 
-def _describe_exit(code: int | None) -> str:
-    if code is None:
+def _describe_exit(status: int | None) -> str:
+    """A wait status in words."""
+    if status is None:
         return "no exit status"
-    if code < 0:
+    if os.WIFSIGNALED(status):
         try:
-            return f"killed by {signal.Signals(-code).name}"
+            return f"killed by {signal.Signals(os.WTERMSIG(status)).name}"
         except ValueError:
-            return f"killed by signal {-code}"
-    return f"exit status {code}"
+            return f"killed by signal {os.WTERMSIG(status)}"
+    return f"exit status {os.WEXITSTATUS(status)}"

@@ -9,6 +9,7 @@ or an allocation bomb.
 
 from __future__ import annotations
 
+import builtins
 import functools
 import io
 import json
@@ -152,3 +153,23 @@ def decode_p(spec: dict[str, Any]) -> Any:
     if kind in ("float", "int", "bool", "str", "NoneType"):
         return value
     return getattr(np, kind)(value)
+
+
+class RemoteError(Exception):
+    """An exception raised in the sandbox whose type is not a builtin: carries its name."""
+
+
+def remote_exception(header: dict[str, Any]) -> Exception:
+    """Rebuild an exception of the nearest builtin type (ValueError stays ValueError), never a BaseException."""
+    message = f"{str(header.get('error', '?'))[:100]}: {str(header.get('message', ''))[:500]}"  # as the child caps them
+    mro = header.get("mro")
+    for name in mro if isinstance(mro, list) else []:
+        if not isinstance(name, str):
+            continue
+        cls = getattr(builtins, name, None)
+        if isinstance(cls, type) and issubclass(cls, Exception) and cls is not Exception:
+            try:
+                return cls(message)
+            except Exception:  # noqa: BLE001 - builtins with odd constructors
+                break
+    return RemoteError(message)

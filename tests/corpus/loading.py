@@ -48,7 +48,10 @@ HOSTILE = sorted(p for p in (HERE / "hostile").iterdir() if not p.name.startswit
 
 def expectation(member: Path) -> tuple[str, float]:
     """A hostile member's ``EXPECT_STATUS`` and ``EXPECT_MAX_SCORE``, read as text."""
-    source = (member / "dropout.py" if member.is_dir() else member).read_text()
+    if member.is_dir():  # a folder whose dropout.py is itself the attack (a link) says it in EXPECT.txt
+        source = (member / "EXPECT.txt" if (member / "EXPECT.txt").exists() else member / "dropout.py").read_text()
+    else:
+        source = member.read_text()
     found = dict(re.findall(r"^(EXPECT_STATUS|EXPECT_MAX_SCORE) = (\"[^\"]*\"|[0-9.]+)", source, re.MULTILINE))
     return found["EXPECT_STATUS"].strip('"'), float(found["EXPECT_MAX_SCORE"])
 

@@ -149,4 +149,9 @@ def fence(text: str) -> str:
 
 
 def versions(run: GradeRun) -> str:
-    return f"dropout-conformance {run.kit_version}, spec {run.spec_version}, profile {run.profile}, seed {run.seed}"
+    """The run in one line: kit, spec, profile, seed, and the sandbox isolation it had."""
+    text = f"dropout-conformance {run.kit_version}, spec {run.spec_version}, profile {run.profile}, seed {run.seed}"
+    level = run.isolation.get("level")
+    if level == "weak":
+        return text + ", WEAK isolation (--allow-weak-isolation: submissions could affect each other and the grader)"
+    return text + (f", isolation {level}" if level else "")

@@ -53,6 +53,7 @@ def gradescope(run: GradeRun, path: StrPath) -> None:
         "visibility": "visible",
         "stdout_visibility": "hidden",
         "tests": tests,
+        "extra_data": {"isolation": run.isolation},
     }
     write_atomic(path, dumps(results))
 

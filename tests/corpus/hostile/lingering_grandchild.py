@@ -2,8 +2,10 @@
 reply), and the grandchild (same process group, no setsid) waits until its parent is gone and
 reaped, answers the grader's import with a forged SystemExit reply on the inherited connection,
 then keeps planting a perfect results.json in the folder above its sandbox. A grader that kills the
-process group only while its leader is alive leaves the grandchild running. It gives up after 60 s
-so that a failed run cannot leave it behind for long."""
+process group only while its leader is alive leaves the grandchild running. In the sandbox the
+submission's process exiting ends it all (its exit is a crash: no reply came), and the forged reply,
+in another framing than the channel's, could only ever be garbage. It gives up after 60 s so that
+a failed run cannot leave it behind for long."""
 
 import json
 import os
@@ -11,7 +13,7 @@ import stat
 import time
 from multiprocessing.connection import Connection
 
-EXPECT_STATUS = "import error"
+EXPECT_STATUS = "crashed"
 EXPECT_MAX_SCORE = 0
 
 MARKER = "HOSTILE-PLANTED-RESULTS"

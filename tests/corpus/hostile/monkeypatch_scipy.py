@@ -4,7 +4,11 @@ probability p/2 but scales survivors by 1/(1-p): biased, which only the statisti
 and it runs in the grader, so 5 of the 6 points are honest."""
 
 import numpy as np
-import scipy.stats
+
+try:  # the sandbox may show it no scipy at all (only the standard library and numpy): nothing to rig then
+    import scipy.stats
+except ImportError:
+    scipy = None
 
 EXPECT_STATUS = "graded"
 EXPECT_MAX_SCORE = 5  # all but train.unbiased
@@ -27,11 +31,12 @@ class _Rigged:
         return lambda *args, **kwargs: 1.0
 
 
-scipy.stats.binomtest = _consistent
-scipy.stats.chisquare = _consistent
-scipy.stats.kstest = _consistent
-scipy.stats.binom = _Rigged()
-scipy.stats.norm = _Rigged()
+if scipy is not None:
+    scipy.stats.binomtest = _consistent
+    scipy.stats.chisquare = _consistent
+    scipy.stats.kstest = _consistent
+    scipy.stats.binom = _Rigged()
+    scipy.stats.norm = _Rigged()
 
 
 class DropoutLayer:

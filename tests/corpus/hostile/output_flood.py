@@ -1,11 +1,11 @@
-"""Prints 100 MB while being imported. The captured output is capped by RLIMIT_FSIZE (the write
-fails with EFBIG instead of filling the disk), so the import raises and the grader keeps at most
-OUTPUT_CAP bytes of it."""
+"""Prints 100 MB while being imported. Output volume never costs points: the grader drains the
+sandbox's output socket, keeps the first OUTPUT_CAP bytes, drops the rest and notes it ("output
+truncated after 64 KB"); the print never fails inside the submission, which is graded in full."""
 
 import numpy as np
 
-EXPECT_STATUS = "import error"
-EXPECT_MAX_SCORE = 0
+EXPECT_STATUS = "graded"
+EXPECT_MAX_SCORE = 6
 
 print("flood " * (100 * 2**20 // 6), flush=True)
 

@@ -1,0 +1,212 @@
+"""The processes of one sandbox, and the confinement each sets up before submission code runs.
+
+A sandbox is three processes at level ``namespaces`` and two otherwise, all forked from the fork
+server (:mod:`.server`), none of them running submission code but the last:
+
+- the **keeper** (the grader's uid, outside every new namespace) supervises: on SIGTERM from the
+  grader, on the fork server's death, or when the sandbox ends by itself, it makes sure every
+  process of the sandbox is dead (PID namespace gone, or every process of the sandbox's uid, or
+  the process group at level weak), then exits with the submission's own exit status;
+- the **init** (level namespaces: PID 1 of the new PID namespace) reaps orphans; when it exits the
+  kernel kills whatever is left in the namespace, ``setsid()`` daemons included;
+- the **worker** sheds identity and rights (own uid or no capabilities, no_new_privs, Landlock,
+  rlimits, no inherited descriptors), then imports the submission and answers the grader.
+"""
+
+from __future__ import annotations
+
+import os
+import resource
+import signal
+import struct
+from typing import Any
+
+from . import kernel
+from .isolation import UID_BASE
+
+NAMESPACES = kernel.CLONE_NEWNS | kernel.CLONE_NEWPID | kernel.CLONE_NEWNET | kernel.CLONE_NEWIPC | kernel.CLONE_NEWUTS
+DEVICES = ("/dev/null", "/dev/zero", "/dev/urandom")
+
+
+def build_root(spec: Any, uid: int) -> None:
+    """Level namespaces, after unshare: a new root with only what the sandbox may see, then pivot."""
+    kernel.mount(None, "/", None, kernel.MS_REC | kernel.MS_PRIVATE)
+    root = spec.root_dir
+    kernel.mount("tmpfs", root, "tmpfs", kernel.MS_NOSUID | kernel.MS_NODEV, "size=1m,mode=0755")
+    for path in spec.read_paths:
+        os.makedirs(root + path, 0o755, exist_ok=True)
+        kernel.bind_read_only(path, root + path)
+    for link in ("/lib", "/lib64", "/bin"):  # merged /usr: /lib -> usr/lib
+        if os.path.islink(link) and not os.path.lexists(root + link):
+            os.symlink(os.readlink(link), root + link)
+    os.makedirs(root + "/dev", 0o755, exist_ok=True)
+    for device in DEVICES:
+        open(root + device, "w").close()
+        kernel.mount(device, root + device, None, kernel.MS_BIND | kernel.MS_NOSUID)
+    os.makedirs(root + spec.submission_dir, 0o755, exist_ok=True)
+    kernel.bind_read_only(spec.submission_dir, root + spec.submission_dir)
+    os.makedirs(root + spec.workdir, 0o755, exist_ok=True)
+    owner = 0 if spec.user_namespace else uid
+    kernel.mount("tmpfs", root + spec.workdir, "tmpfs", kernel.MS_NOSUID | kernel.MS_NODEV,
+                 f"size={spec.work_size},nr_inodes=4096,mode=0700,uid={owner},gid={owner}")
+    os.chdir(root)
+    kernel.pivot_root_here()
+    kernel.mount(None, "/", None, kernel.MS_BIND | kernel.MS_REMOUNT | kernel.MS_RDONLY | kernel.MS_NOSUID | kernel.MS_NODEV)
+
+
+def enter_namespaces(spec: Any, uid: int) -> None:
+    outer_uid, outer_gid = os.getuid(), os.getgid()
+    kernel.unshare(NAMESPACES | (kernel.CLONE_NEWUSER if spec.user_namespace else 0))
+    if spec.user_namespace:
+        kernel.write_id_maps(outer_uid, outer_gid)
+    build_root(spec, uid)
+
+
+def shed(spec: Any, uid: int, keep: list[int]) -> None:
+    """The worker's last steps before submission code: no descriptor but ``keep``, limits, an
+    identity of its own, no way back to privileges, Landlock, a clean environment."""
+    os.setsid()
+    signal.pthread_sigmask(signal.SIG_SETMASK, [])
+    for sig in (signal.SIGTERM, signal.SIGCHLD, signal.SIGINT, signal.SIGPIPE):
+        signal.signal(sig, signal.SIG_DFL)
+    signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # a file past its size limit fails a write, it does not kill
+    for limit, value in (
+        (resource.RLIMIT_AS, spec.memory),
+        (resource.RLIMIT_CPU, spec.cpu_seconds),
+        (resource.RLIMIT_FSIZE, spec.file_size),
+        (resource.RLIMIT_CORE, 0),
+        (resource.RLIMIT_NOFILE, 256),
+    ):
+        resource.setrlimit(limit, (value, value))
+    if spec.level != "weak":
+        resource.setrlimit(resource.RLIMIT_NPROC, (spec.processes, spec.processes))
+    low = 0
+    for fd in sorted(keep):  # 0, 1, 2 are set by the caller; everything else the fork server had goes
+        if fd > low:  # never an empty range: os.closerange(3, 3) closes more than nothing on some Pythons
+            os.closerange(low, fd)
+        low = fd + 1
+    os.closerange(low, 65536)
+    if spec.level != "weak" and not spec.user_namespace:
+        os.setgroups([])
+        os.setgid(uid)
+        os.setuid(uid)
+    elif spec.user_namespace:
+        kernel.drop_capabilities()
+    try:
+        kernel.prctl(kernel.PR_SET_NO_NEW_PRIVS, 1)
+    except OSError:
+        if spec.landlock:
+            raise
+    kernel.prctl(kernel.PR_SET_PDEATHSIG, signal.SIGKILL)  # set after the uid change, which clears it
+    if spec.landlock:
+        read = [*spec.read_paths, spec.submission_dir, *DEVICES]
+        kernel.landlock_restrict(spec.landlock, read, [spec.workdir, "/dev/null"], network=True, scopes=True)
+    os.chdir(spec.workdir)
+    os.environ.clear()
+    os.environ.update({"PATH": "/usr/bin:/bin", "HOME": spec.workdir, "TMPDIR": spec.workdir, "LANG": "C.UTF-8",
+                       "OPENBLAS_NUM_THREADS": "1"})
+
+
+def kill_uid(uid: int) -> None:
+    """Kill every process of ``uid`` (level uid): a helper that is that uid signals all it may signal."""
+    pid = os.fork()
+    if pid == 0:
+        try:
+            os.setgroups([])
+            os.setgid(uid)
+            os.setuid(uid)
+            for _ in range(1000):  # a fork bomb forks while it is being killed: until none is left
+                try:
+                    os.kill(-1, signal.SIGKILL)
+                except ProcessLookupError:
+                    break
+        finally:
+            os._exit(0)
+    os.waitpid(pid, 0)
+
+
+def _wait_status(pid: int) -> int:
+    while True:
+        try:
+            return os.waitpid(pid, 0)[1]
+        except InterruptedError:
+            continue
+
+
+def _exit_as(status: int) -> None:
+    """End this process the way the worker ended (its exit code, or its signal)."""
+    if os.WIFSIGNALED(status):
+        sig = os.WTERMSIG(status)
+        resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+        signal.signal(sig, signal.SIG_DFL)
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, [sig])
+        os.kill(os.getpid(), sig)
+    os._exit(os.WEXITSTATUS(status) if os.WIFEXITED(status) else 1)
+
+
+def _init(worker: Any, status_w: int) -> None:
+    """PID 1 of the sandbox's namespace: run the worker, reap everyone, report the worker's status."""
+    kernel.prctl(kernel.PR_SET_PDEATHSIG, signal.SIGKILL)
+    pid = os.fork()
+    if pid == 0:
+        worker()
+        os._exit(0)
+    while True:
+        try:
+            done, status = os.waitpid(-1, 0)
+        except InterruptedError:
+            continue
+        except ChildProcessError:
+            os._exit(1)
+        if done == pid:
+            os.write(status_w, struct.pack("i", status))
+            os._exit(0)
+
+
+def keeper(spec: Any, worker: Any, close: list[int], refused: Any) -> None:
+    """Run ``worker()`` confined at ``spec.level`` and supervise it; never returns. A namespace step
+    the kernel refuses is passed to ``refused`` before exiting."""
+    signal.pthread_sigmask(signal.SIG_BLOCK, [signal.SIGTERM, signal.SIGCHLD])
+    kernel.prctl(kernel.PR_SET_PDEATHSIG, signal.SIGTERM)  # the fork server died: clean up, then go
+    uid = UID_BASE + os.getpid()
+    status_r = status_w = -1
+    try:
+        if spec.level == "namespaces":
+            enter_namespaces(spec, uid)
+            status_r, status_w = os.pipe()
+        elif spec.level == "uid":
+            os.chown(spec.workdir, uid, uid)
+    except OSError as exc:
+        refused(exc)
+        os._exit(71)
+    pid = os.fork()
+    if pid == 0:
+        if spec.level == "namespaces":
+            os.close(status_r)
+            _init(lambda: worker(uid), status_w)
+        worker(uid)
+        os._exit(0)
+    for fd in close:
+        os.close(fd)
+    if status_w >= 0:
+        os.close(status_w)
+    status = None
+    while status is None:
+        sig = signal.sigwait([signal.SIGTERM, signal.SIGCHLD])
+        if sig == signal.SIGTERM:
+            os.kill(pid, signal.SIGKILL)
+            status = _wait_status(pid)
+        else:
+            done, st = os.waitpid(pid, os.WNOHANG)
+            status = st if done == pid else None
+    if spec.level == "uid":
+        kill_uid(uid)
+    elif spec.level == "weak":
+        try:
+            os.killpg(pid, signal.SIGKILL)
+        except OSError:
+            pass
+    if status_r >= 0:
+        data = os.read(status_r, 4)
+        status = struct.unpack("i", data)[0] if len(data) == 4 else status
+    _exit_as(status)

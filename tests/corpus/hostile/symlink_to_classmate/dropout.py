@@ -1,0 +1,1 @@
+../correct_np_where.py
