@@ -2,8 +2,8 @@
 
     python benchmarks/grade_class.py [--n 200] [--jobs 2] [--seed 2026] [--keep DIR]
 
-Builds N submissions: every hostile corpus member (the fork bomb only where the sandbox can
-drop root for 'nobody', as in the tests), then the correct and buggy corpora in turn. Grades
+Builds N submissions: every hostile corpus member (the fork bomb and the neighbour killer only
+where the isolation is strong), then the correct and buggy corpora in turn. Grades
 them with ``dropout-conformance grade`` and ``--csv --json --junit --feedback --html``, then
 checks each JSON report against what the member's corpus entry expects (full marks, its bug's
 clause lost and no other failing, or its hostile expectation). Prints the time, the throughput and
@@ -25,7 +25,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from dropout_conformance.grader.outputs import slug  # noqa: E402
-from dropout_conformance.sandbox.child import privileges_can_be_dropped  # noqa: E402
+from dropout_conformance.sandbox import probe  # noqa: E402
 from tests.corpus.loading import BUGGY, CORRECT, HOSTILE, report_problem  # noqa: E402
 
 OUTPUTS = ("grades.csv", "junit.xml", "class.html")
@@ -33,7 +33,8 @@ OUTPUTS = ("grades.csv", "junit.xml", "class.html")
 
 def build(folder: Path, n: int) -> dict[str, tuple[str, Path]]:
     """The class folder; each submission's name -> (kind, corpus member)."""
-    hostile = [m for m in HOSTILE if privileges_can_be_dropped() or m.name != "fork_bomb.py"]
+    strong = probe.best().strong  # the fork bomb and the neighbour killer only where the sandbox contains them
+    hostile = [m for m in HOSTILE if strong or m.name not in ("fork_bomb.py", "kills_neighbours.py")]
     plain = [("correct", m) for m in CORRECT] + [("buggy", m) for m in BUGGY]
     plain = [(k, m) for k, m in plain if "IMPL_ATTR" not in m.read_text()]  # one --attr for the class
     members = [("hostile", m) for m in hostile][:n]
@@ -42,7 +43,7 @@ def build(folder: Path, n: int) -> dict[str, tuple[str, Path]]:
     for i, (kind, member) in enumerate(members):
         name = f"{kind[0]}{i:03d}_{member.stem}"
         if member.is_dir():
-            shutil.copytree(member, folder / name, ignore=shutil.ignore_patterns("__pycache__"))
+            shutil.copytree(member, folder / name, symlinks=True, ignore=shutil.ignore_patterns("__pycache__"))
         else:
             shutil.copy(member, folder / f"{name}.py")
         roster[name] = (kind, member)

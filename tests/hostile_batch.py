@@ -19,6 +19,7 @@ import json
 import math
 import os
 import secrets
+import shlex
 import shutil
 import signal
 import socket
@@ -126,7 +127,8 @@ class Listener:
 REAPER = r"""
 import ctypes, json, os, signal, subprocess, sys, time
 ctypes.CDLL(None).prctl(36, 1, 0, 0, 0)  # PR_SET_CHILD_SUBREAPER: orphans of the grader come here
-done = subprocess.run(sys.argv[2:])
+signal.signal(signal.SIGINT, signal.SIG_IGN)  # a Ctrl-C to the group is the grader's to handle
+done = subprocess.run(sys.argv[2:], preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
 time.sleep(1.0)
 leaked = []
 for entry in os.listdir("/proc"):
@@ -156,7 +158,7 @@ def _command(level: str, grader: list[str], verdict: Path) -> list[str]:
         stage = tempfile.mkdtemp(prefix="dropout-stage-")
         setup += [f"mount --bind {prefix} {stage}", f"mount -t tmpfs -o mode=0755 tmpfs {hidden}",
                   f"mkdir -p {prefix}", f"mount --move {stage} {prefix}"]
-    run = " ".join(f"'{a}'" for a in reaper)
+    run = shlex.join(reaper)
     if level == "user":
         run = f"exec setpriv --reuid={NOBODY} --regid={NOBODY} --clear-groups {run}"
     return ["unshare", "--mount", "sh", "-c", "; ".join([*setup, run])]
@@ -232,8 +234,12 @@ def run_batch(level: str) -> dict[str, Any]:
         elapsed = time.monotonic() - start
         reaped = json.loads(verdict.read_text()) if verdict.exists() else {"returncode": None, "leaked": ["no verdict"]}
         records = {}
+        forged = []
         for path in sorted((out / "json").glob("*.json")) if (out / "json").is_dir() else []:
             record = json.loads(path.read_text())
+            if "name" not in record:  # rewritten after the grader exited (possible at level weak)
+                forged.append(path.name)
+                continue
             records[record["name"]] = record
         # the reports' contents (the console only names the files, one of which is named after the secret)
         outputs = "".join(p.read_text(errors="replace") for p in out.rglob("*") if p.is_file())
@@ -264,6 +270,7 @@ def run_batch(level: str) -> dict[str, Any]:
             "sources_before": sources,
             "sources_after": _tree(batch),
             "planted": planted,
+            "forged": forged,
             "leaked": reaped["leaked"],
             "secret_in_outputs": secret in outputs,
             "connections": listener.close(),

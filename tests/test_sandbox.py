@@ -4,7 +4,7 @@ Every member of tests/corpus/hostile is graded in one batch with correct and bug
 tests assert each member's status and points, that neighbours score as if alone, and the
 containment evidence each level promises (PROMISES; docs/instructors.md has the same table). The
 root level runs in every tox environment; the others (an ordinary user, level uid, and the weakest
-configuration) run in ``tox -e isolation``, where DROPOUT_TEST_LEVELS=all.
+configuration) run in ``tox -e isolation``, where DROPOUT_TEST_LEVELS=user,uid,weak.
 """
 
 from __future__ import annotations
@@ -34,12 +34,19 @@ PROMISES = {
     "uid": {"no-process-left", "nothing-planted", "no-secret", "no-tcp", "no-pth", "no-leftovers"},
     "weak": set(),
 }
+for _level in ("root", "user", "uid"):
+    PROMISES[_level].add("reports-are-the-graders")
 """What each level stops beyond what every level does (deadlines, intake, output cap, a pool that
 survives its workers' deaths, verdicts computed in the grader). Level uid relies on Landlock for
 files and TCP (available here) and cannot stop UDP; weak, tested without Landlock, stops none."""
 EXPECT_AT = {"weak": {"kills_its_grader": ("crashed", 0.0)}}
+UNREPORTED_AT = {"weak": {"setsid_daemon_forges_grades": "its daemon outlives the grader and rewrites its report"}}
 """Where a level changes a member's outcome: at weak, killing the grader's worker is possible, and
 the submission that does it (twice) is scored as lost, alone."""
+
+
+ENABLED = os.environ.get("DROPOUT_TEST_LEVELS", "root")
+"""Levels to run: a comma-separated list, or "all" (tox -e isolation sets user,uid,weak)."""
 
 
 def _level_param(level: str) -> Any:
@@ -47,8 +54,8 @@ def _level_param(level: str) -> Any:
     why = hb.level_unavailable(level)
     if why:
         marks.append(pytest.mark.skip(reason=f"level {level} not available: {why}"))
-    elif level != "root" and os.environ.get("DROPOUT_TEST_LEVELS") != "all":
-        marks.append(pytest.mark.skip(reason=f"level {level} runs in tox -e isolation (DROPOUT_TEST_LEVELS=all)"))
+    elif ENABLED != "all" and level not in ENABLED.split(","):
+        marks.append(pytest.mark.skip(reason=f"level {level} runs in tox -e isolation (DROPOUT_TEST_LEVELS={ENABLED})"))
     return pytest.param(level, marks=marks, id=level)
 
 
@@ -74,7 +81,8 @@ def _clauses(record: dict[str, Any]) -> str:
 def test_batch_finished_within_its_limits(batch: dict[str, Any]) -> None:
     assert batch["returncode"] == 0, f"the grader failed on the batch:\n{batch['stderr']}"
     assert batch["elapsed"] <= batch["bound"], f"{len(batch['names'])} submissions took {batch['elapsed']:.0f} s"
-    assert sorted(batch["records"]) == batch["names"], "every submission has exactly one report"
+    unreported = set(UNREPORTED_AT.get(batch["level"], {}))
+    assert sorted(set(batch["records"]) | unreported) == batch["names"], "every submission has exactly one report"
     slow = {n: round(r["execution_time"], 1) for n, r in batch["records"].items()
             if r["execution_time"] > hb.SUBMISSION_TIMEOUT + hb.OVERRUN}
     assert not slow, f"ran past --submission-timeout {hb.SUBMISSION_TIMEOUT}: {slow}"
@@ -91,6 +99,8 @@ def test_hostile_member(batch: dict[str, Any], member: Path) -> None:
     if member not in hb.members(batch["level"]):
         pytest.skip(f"not graded at level {batch['level']}: {hb.NOT_UNDER[batch['level']][member.name]}")
     name = hb.member_name(member)
+    if name in UNREPORTED_AT.get(batch["level"], {}):
+        pytest.skip(f"level {batch['level']}: {UNREPORTED_AT[batch['level']][name]} (docs/instructors.md)")
     record = batch["records"][name]
     summary = f"{name}: {record['score']:g}/{record['max_score']:g} {record['status']} ({record['reason']}); {_clauses(record)}"
     assert record["max_score"] == len(CORE), summary
@@ -141,6 +151,9 @@ def test_neighbours_are_graded_as_if_alone(batch: dict[str, Any]) -> None:
 
 def test_reports_are_the_graders_own(batch: dict[str, Any]) -> None:
     """The CSV and JSON reports are the grader's, written after the children died, and match."""
+    if "reports-are-the-graders" not in PROMISES[batch["level"]]:
+        pytest.skip(f"level {batch['level']}: a daemon can rewrite the reports after the grader exits (docs/instructors.md)")
+    assert batch["forged"] == [], f"reports rewritten after the grader exited: {batch['forged']}"
     expected = sorted(f"{slug(n)}.json" for n in batch["names"])
     assert batch["json_files"] == expected, "no file in the JSON folder but the grader's own reports"
     rows = list(csv.DictReader(io.StringIO(batch["csv"])))
@@ -166,7 +179,7 @@ EVIDENCE = {
 }
 
 
-@pytest.mark.parametrize("promise", sorted(set().union(*PROMISES.values())))
+@pytest.mark.parametrize("promise", sorted(set().union(*PROMISES.values()) - {"reports-are-the-graders"}))
 def test_containment(batch: dict[str, Any], promise: str) -> None:
     """The evidence for one promise of this level: no process left, nothing planted or leaked."""
     if promise not in PROMISES[batch["level"]]:
@@ -177,7 +190,18 @@ def test_containment(batch: dict[str, Any], promise: str) -> None:
     elif promise == "no-secret":
         assert not batch["secret_in_outputs"], "a secret (environment, command line, ~/.ssh, a classmate's file) reached an output"
     else:
+        assert promise in ("no-tcp", "no-udp"), f"no evidence for {promise}"
         kind = promise.split("-")[1]
         assert kind not in batch["connections"], f"{kind} reached the listener on loopback: {batch['connections']}"
     if promise == "nothing-planted":
         assert batch["sources_after"] == batch["sources_before"], "files added to or removed from the submissions"
+
+
+def test_the_weakest_level_stops_what_the_docs_say_it_does_not(batch: dict[str, Any]) -> None:
+    """At weak without Landlock, the attacks docs/instructors.md marks "not stopped" do succeed:
+    the table is measured, not hoped (and the grader still finishes, with every other promise)."""
+    if batch["level"] != "weak":
+        pytest.skip("the weak level's own evidence")
+    assert batch["leaked"] and batch["planted"] and batch["forged"], "the setsid() daemon outlived the grader and forged"
+    assert batch["secret_in_outputs"], "the spy read a secret"
+    assert {"tcp", "udp"} <= set(batch["connections"]) and batch["pth"] and batch["leftovers"]

@@ -184,7 +184,8 @@ def _lost(sub: Submission, rubric: Rubric, attr: str) -> SubmissionResult:
     return result
 
 
-def _pooled(work: list[tuple[Submission, Rubric, int, Limits, str]], jobs: int, scratch: Path) -> Iterator[SubmissionResult]:
+def _pooled(work: list[tuple[Submission, Rubric, int, Limits, str]], jobs: int, scratch: Path,
+            grade: Callable[..., SubmissionResult] | None = None) -> Iterator[SubmissionResult]:
     """Results as they finish, ``jobs`` processes at a time. A pool that breaks (a worker killed)
     is replaced; the submissions it was grading are retried once, each in a pool of its own, and
     one that breaks that pool too is scored as lost: no submission can cost the batch."""
@@ -197,7 +198,7 @@ def _pooled(work: list[tuple[Submission, Rubric, int, Limits, str]], jobs: int, 
         alone = suspects[:1]
         batch = alone or [i for i in pending if i not in suspects]
         with ProcessPoolExecutor(1 if alone else jobs, mp_context=ctx, initializer=_worker_init) as pool:
-            futures = {pool.submit(_grade_marked, markers[i], work[i]): i for i in batch}
+            futures = {pool.submit(grade or _grade_marked, markers[i], work[i]): i for i in batch}
             broken = False
             try:
                 for future in as_completed(futures):

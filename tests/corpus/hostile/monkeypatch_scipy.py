@@ -7,7 +7,7 @@ import numpy as np
 
 try:  # the sandbox may show it no scipy at all (only the standard library and numpy): nothing to rig then
     import scipy.stats
-except ImportError:
+except (ImportError, OSError):  # OSError: Landlock lets it see scipy's files, not read them
     scipy = None
 
 EXPECT_STATUS = "graded"

