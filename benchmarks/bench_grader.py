@@ -22,9 +22,12 @@ from pathlib import Path
 CORPUS = Path(__file__).parents[1] / "tests" / "corpus"
 
 
-def timed(cmd: list[str], cwd: Path) -> float:
+def timed(cmd: list[str], cwd: Path, *, graded: bool = False) -> float:
+    """Wall seconds of ``cmd``; for the grader (``graded``), only if it exited 0 (a refusal is not a result)."""
     start = time.perf_counter()
-    subprocess.run(cmd, cwd=cwd, check=False, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    done = subprocess.run(cmd, cwd=cwd, check=False, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    if graded and done.returncode != 0:
+        raise SystemExit(f"the grader failed (exit status {done.returncode}): {done.stderr[-500:]}")
     return time.perf_counter() - start
 
 
@@ -45,8 +48,8 @@ def main() -> None:
             shutil.copy(members[i % len(members)], target)
             files.append(target)
         grade = [sys.executable, "-m", "dropout_conformance", "grade", str(subs), "--seed", "1", "-q", "--jobs", str(args.jobs)]
-        g_core = timed(grade, root)
-        g_spec = timed([*grade, "--profile", "spec"], root)
+        g_core = timed(grade, root, graded=True)
+        g_spec = timed([*grade, "--profile", "spec"], root, graded=True)
         pytest = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "--dropout-seed=1"]
         loop = sum(timed([*pytest, f"--dropout-impl={f}:DropoutLayer"], root) for f in files)
         like = sum(timed([*pytest, f"--dropout-impl={f}:DropoutLayer", "--dropout-profile=core", "--dropout-no-baseline"], root)

@@ -77,7 +77,8 @@ def _cli_error(capsys: pytest.CaptureFixture[str], *argv: str) -> str:
 
 @pytest.mark.parametrize(
     "case",
-    ["missing-path", "bad-memory", "bad-toml", "unknown-clause", "gradescope-several", "unwritable-output", "bad-timeout"],
+    ["missing-path", "bad-memory", "bad-toml", "unknown-clause", "gradescope-several", "unwritable-output", "bad-timeout",
+     "weak-refused"],
 )
 def test_cli_usage_errors_are_one_line_and_exit_2(tmp_path: Path, capsys: pytest.CaptureFixture[str], case: str) -> None:
     one = tmp_path / "alice.py"
@@ -97,6 +98,7 @@ def test_cli_usage_errors_are_one_line_and_exit_2(tmp_path: Path, capsys: pytest
         "gradescope-several": ([str(two), "--gradescope", str(tmp_path / "results.json")], "--gradescope"),
         "unwritable-output": ([str(one), "--csv", str(tmp_path / "a-file" / "grades.csv")], "--csv"),
         "bad-timeout": ([str(one), "--timeout", "0"], "0"),
+        "weak-refused": ([str(one), "--isolation", "weak"], "--allow-weak-isolation"),
     }[case]
     assert fragment in _cli_error(capsys, *argv)
     assert not (tmp_path / "results.json").exists()

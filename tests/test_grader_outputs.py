@@ -317,3 +317,30 @@ def test_html_empty_run(tmp_path: Path) -> None:
     outputs.junit(make_run(), tmp_path / "empty.xml")
     assert "<svg" in (tmp_path / "empty.html").read_text()
     assert ET.parse(tmp_path / "empty.xml").getroot().findall("testsuite") == []
+
+
+# ---------------------------------------------------------------------------------------------- isolation
+
+
+@pytest.mark.parametrize("level", ["namespaces", "weak"])
+def test_every_output_but_the_csv_records_the_isolation(tmp_path: Path, level: str) -> None:
+    """The level is in results.json's ``extra_data`` (Gradescope stores it), the JSON reports, and
+    every text the instructor or a student reads; at weak every one of them says WEAK. The CSV is
+    a gradebook import (one row per student, fixed columns), so it carries no run-level line."""
+    from dropout_conformance.sandbox.isolation import Isolation
+
+    run = make_run(perfect())
+    run.isolation = Isolation(level, landlock=7).record()
+    for output in outputs.OUTPUTS:
+        target = tmp_path / level / output.option
+        output.write(run, str(target), False)
+    gradescope = json.loads((tmp_path / level / "gradescope").read_text())
+    assert gradescope["extra_data"]["isolation"]["level"] == level
+    report = json.loads(next((tmp_path / level / "json").glob("*.json")).read_text())
+    assert report["isolation"]["level"] == level
+    word = "WEAK isolation" if level == "weak" else "isolation namespaces"
+    texts = {"results.json output": gradescope["output"], "junit": (tmp_path / level / "junit").read_text(),
+             "html": (tmp_path / level / "html").read_text(),
+             "feedback": next((tmp_path / level / "feedback").glob("*")).read_text()}
+    for name, text in texts.items():
+        assert word in text, f"{name} does not say {word!r}"

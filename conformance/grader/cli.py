@@ -152,6 +152,9 @@ def _isolation(args: argparse.Namespace) -> tuple[Any, str | None]:
         isolation = choose(found, args.isolation)
     except ValueError as exc:
         return None, str(exc)
+    if not isolation.strong and not args.allow_weak_isolation and args.isolation == "weak":
+        return None, ("--isolation weak gives sandboxes neither an identity of their own nor an every-descendant kill; "
+                      "add --allow-weak-isolation to grade with it anyway (every output will say so)")
     if not isolation.strong and not args.allow_weak_isolation:
         return None, (
             f"the sandbox cannot get an identity of its own and an every-descendant kill here ({isolation.reason}); "
