@@ -10,7 +10,8 @@ Levels: ``root`` (the grader as root, strongest level), ``user`` (the grader as 
 nobody, so each sandbox gets its own user namespace), ``uid`` (root, --isolation uid) and
 ``weak`` (--isolation weak --allow-weak-isolation). ``user`` and ``uid`` need a Python an
 ordinary user can read: here Python lives under a 0700 /root, so the wrapper runs in a mount
-namespace of its own where /root is a tmpfs holding just the Python install, bind-mounted.
+namespace of its own where /root is a tmpfs holding just the Python install (and the venv, if it is
+there too), bind-mounted back.
 """
 
 from __future__ import annotations
@@ -60,15 +61,36 @@ def member_name(member: Path) -> str:
     return member.stem if member.suffix == ".py" else member.name
 
 
-def _hidden_python_root() -> str | None:
-    """The folder above this Python's install that others cannot search (e.g. /root), if any."""
-    real = os.path.realpath(sys.base_prefix)
-    parts = real.split(os.sep)
+def _hidden(path: str) -> str | None:
+    """The first folder above ``path`` that others cannot search (e.g. /root), if any."""
+    parts = path.split(os.sep)
     for i in range(2, len(parts)):
         folder = os.sep.join(parts[:i])
         if not os.stat(folder).st_mode & 0o001:
             return folder
     return None
+
+
+def _reveal(stage_root: Path) -> list[str]:
+    """Shell commands, for a private mount namespace, that let others reach this Python (its
+    install and its venv) where it lies under a folder they cannot search: that folder becomes a
+    tmpfs holding only those installs, bind-mounted back at their own paths."""
+    paths = sorted({os.path.realpath(sys.base_prefix), os.path.realpath(sys.prefix)})
+    paths = [p for p in paths if not any(p != q and p.startswith(q + os.sep) for q in paths)]
+    hidden: dict[str, list[str]] = {}
+    for path in paths:
+        folder = _hidden(path)
+        if folder:
+            hidden.setdefault(folder, []).append(path)
+    commands = []
+    for n, (folder, inside) in enumerate(sorted(hidden.items())):
+        stages = [(str(stage_root / f"{n}-{i}"), path) for i, path in enumerate(inside)]
+        for stage, path in stages:
+            commands += [f"mkdir -p {shlex.quote(stage)}", f"mount --bind {shlex.quote(path)} {shlex.quote(stage)}"]
+        commands.append(f"mount -t tmpfs -o mode=0755 tmpfs {shlex.quote(folder)}")
+        for stage, path in stages:
+            commands += [f"mkdir -p {shlex.quote(path)}", f"mount --move {shlex.quote(stage)} {shlex.quote(path)}"]
+    return commands
 
 
 def level_unavailable(level: str) -> str | None:
@@ -147,17 +169,11 @@ with open(sys.argv[1], "w") as fh:
 """
 
 
-def _command(level: str, grader: list[str], verdict: Path) -> list[str]:
+def _command(level: str, grader: list[str], verdict: Path, stage_root: Path) -> list[str]:
     reaper = [sys.executable, "-c", REAPER, str(verdict), *grader]
     if level in ("root", "weak"):
         return reaper
-    hidden = _hidden_python_root()
-    setup = ["set -e", "mount --make-rprivate /"]
-    if hidden:  # show only the Python install under the hidden folder, in this mount namespace
-        prefix = os.path.realpath(sys.base_prefix)
-        stage = tempfile.mkdtemp(prefix="dropout-stage-")
-        setup += [f"mount --bind {prefix} {stage}", f"mount -t tmpfs -o mode=0755 tmpfs {hidden}",
-                  f"mkdir -p {prefix}", f"mount --move {stage} {prefix}"]
+    setup = ["set -e", "mount --make-rprivate /", *_reveal(stage_root)]
     run = shlex.join(reaper)
     if level == "user":
         run = f"exec setpriv --reuid={NOBODY} --regid={NOBODY} --clear-groups {run}"
@@ -223,7 +239,7 @@ def run_batch(level: str) -> dict[str, Any]:
         if level == "weak":  # the weakest configuration: as on a kernel without Landlock
             env["DROPOUT_CONFORMANCE_NO_LANDLOCK"] = "1"
         start = time.monotonic()
-        proc = subprocess.Popen(_command(level, grader, verdict), cwd=cwd, env=env, stdout=subprocess.PIPE,
+        proc = subprocess.Popen(_command(level, grader, verdict, root / "stage"), cwd=cwd, env=env, stdout=subprocess.PIPE,
                                 stderr=subprocess.PIPE, text=True, start_new_session=True)
         try:
             stdout, stderr = proc.communicate(timeout=bound + 60)
