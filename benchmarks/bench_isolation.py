@@ -102,7 +102,11 @@ def main() -> None:
     if found.get("uid") is True:
         configs.append(("uid + Landlock", Isolation("uid", landlock=abi)))
     if found.get("namespaces") is True:
-        configs.append(("namespaces + Landlock (full)", Isolation("namespaces", user_namespace=os.geteuid() != 0, landlock=abi)))
+        userns = os.geteuid() != 0
+        configs.append(("namespaces + Landlock", Isolation("namespaces", user_namespace=userns, landlock=abi)))
+        if found.get("cgroup"):
+            configs.append(("namespaces + Landlock + cgroups (full)",
+                            Isolation("namespaces", user_namespace=userns, landlock=abi, cgroup=True)))
     with tempfile.TemporaryDirectory(prefix="dropout-bench-") as tmp:
         folder = Path(tmp)
         os.chmod(folder, 0o711)

@@ -14,6 +14,7 @@ import fcntl
 import io
 import json
 import os
+import re
 from pathlib import Path
 from typing import Any
 
@@ -35,7 +36,11 @@ PROMISES = {
     "weak": set(),
 }
 for _level in ("root", "user", "uid"):
-    PROMISES[_level].add("reports-are-the-graders")
+    PROMISES[_level] |= {"reports-are-the-graders", "own-session-keyring"}
+for _level in ("root", "uid"):  # root: cgroup v1 is writable here; an ordinary user gets no cgroup
+    PROMISES[_level].add("memory-bounded")
+OWN_EVIDENCE = {"reports-are-the-graders"}
+"""Promises with a test of their own (test_reports_are_the_graders_own)."""
 """What each level stops beyond what every level does (deadlines, intake, output cap, a pool that
 survives its workers' deaths, verdicts computed in the grader). Level uid relies on Landlock for
 files and TCP (available here) and cannot stop UDP; weak, tested without Landlock, stops none."""
@@ -179,7 +184,7 @@ EVIDENCE = {
 }
 
 
-@pytest.mark.parametrize("promise", sorted(set().union(*PROMISES.values()) - {"reports-are-the-graders"}))
+@pytest.mark.parametrize("promise", sorted(set().union(*PROMISES.values()) - OWN_EVIDENCE))
 def test_containment(batch: dict[str, Any], promise: str) -> None:
     """The evidence for one promise of this level: no process left, nothing planted or leaked."""
     if promise not in PROMISES[batch["level"]]:
@@ -187,6 +192,14 @@ def test_containment(batch: dict[str, Any], promise: str) -> None:
     if promise in EVIDENCE:
         key, what = EVIDENCE[promise]
         assert batch[key] == [], f"{what}: {batch[key]}"
+    elif promise == "memory-bounded":
+        output = batch["records"]["memory_across_processes"]["output"]
+        held = int(re.search(r"held: (\d)", output).group(1))  # type: ignore[union-attr]
+        assert held <= 1, f"{held} children held 1 GB each under a 2 GB limit: memory is bounded per process only"
+    elif promise == "own-session-keyring":
+        output = batch["records"]["keyring_channel"]["output"]
+        theirs = int(re.search(r"session keyring: (-?\d+)", output).group(1))  # type: ignore[union-attr]
+        assert theirs != hb.session_keyring(), "the sandbox shared the grader's session keyring"
     elif promise == "no-secret":
         assert not batch["secret_in_outputs"], "a secret (environment, command line, ~/.ssh, a classmate's file) reached an output"
     else:

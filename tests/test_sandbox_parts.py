@@ -209,3 +209,23 @@ def test_ctrl_c_ends_every_sandbox_leaves_no_temp_folder_and_exits_130(tmp_path:
         assert os.listdir(scratch) == [], f"left behind: {os.listdir(scratch)}"
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
+
+
+def test_the_sandbox_sees_no_installed_package_but_numpy(tmp_path: Path) -> None:
+    """At level namespaces the base Python's site-packages (inside the standard library's folder,
+    which the sandbox reads) is an empty folder: only the standard library and numpy import."""
+    if probe.best().level != "namespaces":
+        pytest.skip("the private root is level namespaces'")
+    source = tmp_path / "looks.py"
+    source.write_text(
+        "import os, numpy\n"
+        "site = os.path.join(os.path.dirname(os.__file__), 'site-packages')\n"
+        "print('site-packages:', len(os.listdir(site)) if os.path.isdir(site) else 'absent', flush=True)\n"
+        "DropoutLayer = object\n"
+    )
+    factory = SandboxedFactory(source, source.name, "DropoutLayer", Limits(isolation=probe.best()))
+    try:
+        factory.start()
+    finally:
+        factory.close()
+    assert "site-packages: 0" in factory.output or "site-packages: absent" in factory.output, factory.output

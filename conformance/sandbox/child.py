@@ -79,6 +79,7 @@ class ChildSpec:
     level: str
     user_namespace: bool
     landlock: int
+    cgroup: bool
 
 
 def map_exchange(path: str) -> mmap.mmap | None:

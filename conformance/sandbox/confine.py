@@ -19,11 +19,16 @@ import os
 import resource
 import signal
 import struct
+import time
 from typing import Any
 
 from . import kernel
 from .isolation import UID_BASE
 
+CGROUPS = "/sys/fs/cgroup"
+MASKED = ("site-packages", "dist-packages")
+"""Folders of installed packages inside what the sandbox reads (the base Python's site-packages
+sits in its standard library folder): hidden under an empty tmpfs, so only numpy is importable."""
 NAMESPACES = kernel.CLONE_NEWNS | kernel.CLONE_NEWPID | kernel.CLONE_NEWNET | kernel.CLONE_NEWIPC | kernel.CLONE_NEWUTS
 DEVICES = ("/dev/null", "/dev/zero", "/dev/urandom")
 
@@ -36,6 +41,8 @@ def build_root(spec: Any, uid: int) -> None:
     for path in spec.read_paths:
         os.makedirs(root + path, 0o755, exist_ok=True)
         kernel.bind_read_only(path, root + path)
+    for packages in _package_folders(spec.read_paths):
+        kernel.mount("tmpfs", root + packages, "tmpfs", kernel.MS_RDONLY | kernel.MS_NOSUID | kernel.MS_NODEV, "size=4k")
     for link in ("/lib", "/lib64", "/bin"):  # merged /usr: /lib -> usr/lib
         if os.path.islink(link) and not os.path.lexists(root + link):
             os.symlink(os.readlink(link), root + link)
@@ -52,6 +59,50 @@ def build_root(spec: Any, uid: int) -> None:
     os.chdir(root)
     kernel.pivot_root_here()
     kernel.mount(None, "/", None, kernel.MS_BIND | kernel.MS_REMOUNT | kernel.MS_RDONLY | kernel.MS_NOSUID | kernel.MS_NODEV)
+
+
+def _package_folders(paths: list[str]) -> list[str]:
+    found = []
+    for path in paths:
+        for sub in [path, *(os.path.join(path, n) for n in os.listdir(path) if n.startswith("python"))]:
+            found += [os.path.join(sub, m) for m in MASKED if os.path.isdir(os.path.join(sub, m))]
+    return found
+
+
+def join_cgroups(spec: Any, name: str) -> None:
+    """Move this process (and so all it forks) into memory and pids cgroups of its own that bound
+    the sandbox as a whole: ``spec.memory`` bytes (tmpfs pages included), ``spec.processes`` tasks
+    (plus the keeper and the init). The grader removes them once the keeper is gone
+    (:func:`remove_cgroups`): the keeper's own view of the filesystem is the sandbox's."""
+    for controller, limits in (("memory", {"memory.limit_in_bytes": spec.memory}),
+                               ("pids", {"pids.max": spec.processes + 2})):
+        folder = os.path.join(CGROUPS, controller, "dropout-conformance", name)
+        os.makedirs(folder, exist_ok=True)
+        for key, value in limits.items():
+            with open(os.path.join(folder, key), "w") as fh:
+                fh.write(str(value))
+        if controller == "memory":  # swap too, where the kernel accounts for it
+            try:
+                with open(os.path.join(folder, "memory.memsw.limit_in_bytes"), "w") as fh:
+                    fh.write(str(spec.memory))
+            except OSError:
+                pass
+        with open(os.path.join(folder, "cgroup.procs"), "w") as fh:
+            fh.write(str(os.getpid()))
+
+
+def remove_cgroups(keeper: int) -> None:
+    """The grader's side, once the keeper has exited (so its cgroups are empty): remove them."""
+    for controller in ("memory", "pids"):
+        folder = os.path.join(CGROUPS, controller, "dropout-conformance", f"sandbox-{keeper}")
+        for _ in range(50):  # a task leaves its cgroup a moment after it exits
+            try:
+                os.rmdir(folder)
+                break
+            except FileNotFoundError:
+                break
+            except OSError:
+                time.sleep(0.01)
 
 
 def enter_namespaces(spec: Any, uid: int) -> None:
@@ -86,6 +137,7 @@ def shed(spec: Any, uid: int, keep: list[int]) -> None:
             os.closerange(low, fd)
         low = fd + 1
     os.closerange(low, 65536)
+    kernel.new_session_keyring()
     if spec.level != "weak" and not spec.user_namespace:
         os.setgroups([])
         os.setgid(uid)
@@ -107,8 +159,10 @@ def shed(spec: Any, uid: int, keep: list[int]) -> None:
                        "OPENBLAS_NUM_THREADS": "1"})
 
 
-def kill_uid(uid: int) -> None:
-    """Kill every process of ``uid`` (level uid): a helper that is that uid signals all it may signal."""
+def end_uid(uid: int) -> None:
+    """Leave nothing of ``uid``: a helper that is that uid kills every process it may signal (at
+    level uid, the sandbox's; at level namespaces none is left) and empties its keyrings, which
+    outlive processes and would pass to the next sandbox given the same uid."""
     pid = os.fork()
     if pid == 0:
         try:
@@ -120,6 +174,7 @@ def kill_uid(uid: int) -> None:
                     os.kill(-1, signal.SIGKILL)
                 except ProcessLookupError:
                     break
+            kernel.clear_user_keyrings()
         finally:
             os._exit(0)
     os.waitpid(pid, 0)
@@ -171,6 +226,8 @@ def keeper(spec: Any, worker: Any, close: list[int], refused: Any) -> None:
     uid = UID_BASE + os.getpid()
     status_r = status_w = -1
     try:
+        if spec.cgroup:
+            join_cgroups(spec, f"sandbox-{os.getpid()}")
         if spec.level == "namespaces":
             enter_namespaces(spec, uid)
             status_r, status_w = os.pipe()
@@ -199,8 +256,8 @@ def keeper(spec: Any, worker: Any, close: list[int], refused: Any) -> None:
         else:
             done, st = os.waitpid(pid, os.WNOHANG)
             status = st if done == pid else None
-    if spec.level == "uid":
-        kill_uid(uid)
+    if spec.level == "uid" or (spec.level == "namespaces" and not spec.user_namespace):
+        end_uid(uid)
     elif spec.level == "weak":
         try:
             os.killpg(pid, signal.SIGKILL)

@@ -15,7 +15,9 @@ Levels, strongest first (docs/instructors.md says what each stops and what it do
     Neither: the grader's own identity, a process-group kill. Only with --allow-weak-isolation.
 
 Landlock (filesystem, TCP and signal scoping, whatever ABI the kernel has) and no_new_privs are
-added at every level where the kernel offers them; rlimits always apply.
+added at every level where the kernel offers them; rlimits always apply. As root, where cgroup v1's
+memory and pids controllers are writable, each sandbox also gets cgroups of its own that bound its
+memory (tmpfs included) and its process count as a whole, not per process.
 """
 
 from __future__ import annotations
@@ -39,6 +41,8 @@ class Isolation:
     """At level namespaces: the grader is not root, so each sandbox has its own user namespace."""
     landlock: int = 0
     """The Landlock ABI applied (0: none)."""
+    cgroup: bool = False
+    """Memory and process limits for the whole sandbox, in cgroups of its own (root, cgroup v1)."""
     reason: str = ""
     """Why no stronger level could be had (empty at namespaces)."""
 
@@ -56,6 +60,7 @@ class Isolation:
         else:
             text = "WEAK (the grader's own identity, process-group kill)"
         text += f", Landlock ABI {self.landlock}" if self.landlock else ", no Landlock"
+        text += ", memory and process cgroups" if self.cgroup else ", no cgroups (memory limited per process only)"
         return text + (f"; {self.reason}" if self.reason else "")
 
     def record(self) -> dict[str, Any]:
@@ -95,15 +100,16 @@ def choose(probed: dict[str, Any], wanted: str = "auto") -> Isolation:
     """The strongest level the probe found (or ``wanted``, if the machine allows it)."""
     landlock = int(probed.get("landlock", 0))
     root = bool(probed.get("root"))
+    cgroup = bool(probed.get("cgroup"))
     reasons = []
     if probed.get("namespaces") is True:
         if wanted in ("auto", "namespaces"):
-            return Isolation("namespaces", user_namespace=not root, landlock=landlock)
+            return Isolation("namespaces", user_namespace=not root, landlock=landlock, cgroup=cgroup)
     else:
         reasons.append(f"namespaces refused ({probed.get('namespaces')})")
     if root and probed.get("uid") is True:
         if wanted in ("auto", "uid"):
-            return Isolation("uid", landlock=landlock, reason="; ".join(reasons))
+            return Isolation("uid", landlock=landlock, cgroup=cgroup, reason="; ".join(reasons))
     elif root:
         reasons.append(f"a uid of its own does not work ({probed.get('uid')})")
     else:

@@ -41,7 +41,10 @@ _SYS = {  # syscall numbers: Landlock's are the same everywhere, pivot_root's an
     "landlock_create_ruleset": 444, "landlock_add_rule": 445, "landlock_restrict_self": 446,
     "pivot_root": {"x86_64": 155, "aarch64": 41}.get(platform.machine()),
     "capset": {"x86_64": 126, "aarch64": 91}.get(platform.machine()),
+    "keyctl": {"x86_64": 250, "aarch64": 219}.get(platform.machine()),
 }
+KEYCTL_JOIN_SESSION_KEYRING, KEYCTL_CLEAR = 1, 7
+KEY_SPEC_USER_KEYRING, KEY_SPEC_USER_SESSION_KEYRING = -4, -5
 
 _libc: Any = None
 
@@ -103,6 +106,18 @@ def drop_capabilities() -> None:
     header = struct.pack("Ii", 0x20080522, 0)
     data = bytes(24)  # two {effective, permitted, inheritable} u32 triples, all zero
     _syscall("capset", ctypes.c_char_p(header), ctypes.c_char_p(data))
+
+
+def new_session_keyring() -> None:
+    """Leave the session keyring inherited from the grader (an instructor's login keys, possessed)
+    for a new, empty, anonymous one: keyrings belong to no namespace."""
+    _syscall("keyctl", ctypes.c_int(KEYCTL_JOIN_SESSION_KEYRING), None)
+
+
+def clear_user_keyrings() -> None:
+    """Empty this uid's user and user-session keyrings (they outlive its processes)."""
+    for keyring in (KEY_SPEC_USER_KEYRING, KEY_SPEC_USER_SESSION_KEYRING):
+        _syscall("keyctl", ctypes.c_int(KEYCTL_CLEAR), ctypes.c_int(keyring))
 
 
 def write_id_maps(uid: int, gid: int) -> None:

@@ -24,7 +24,7 @@ from typing import Any
 import numpy as np
 
 from ..implementation import ForeignValue, Implementation, ProcessFailure
-from . import child, server
+from . import child, confine, server
 from .channel import Channel, ChannelClosed, ChannelOverflow, ChannelTimeout, Output
 from .intake import take_in
 from .isolation import Isolation, read_only_paths
@@ -126,7 +126,7 @@ class SandboxedFactory(Implementation):
             exchange_file=str(run / "exchange"), root_dir=str(root), read_paths=read_only_paths(),
             memory=self.limits.memory, cpu_seconds=max(1, int(self.limits.submission_timeout) + 1),
             file_size=self.limits.file_size, work_size=self.limits.work_size, processes=self.limits.processes,
-            level=iso.level, user_namespace=iso.user_namespace, landlock=iso.landlock,
+            level=iso.level, user_namespace=iso.user_namespace, landlock=iso.landlock, cgroup=iso.cgroup,
         )
         self.exchange = _create_exchange(spec.exchange_file)
         ours, theirs = socket.socketpair()
@@ -163,6 +163,8 @@ class SandboxedFactory(Implementation):
             self._status = _end(pid, pidfd)
             os.close(pidfd)
             self.keeper = None
+            if self.isolation.cgroup:
+                confine.remove_cgroups(pid)
         if self.channel is not None:
             self.channel.drain()
             self.channel.close()

@@ -17,7 +17,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from . import kernel
+from . import confine, kernel
 from .isolation import Isolation, choose, read_only_paths, readable_by_others
 
 PROBE = '''
@@ -69,7 +69,8 @@ def run() -> dict[str, Any]:
     """Try each level; what worked, or why not, by level; what the probe submission saw."""
     root = os.geteuid() == 0
     abi = 0 if os.environ.get("DROPOUT_CONFORMANCE_NO_LANDLOCK") else kernel.landlock_abi()
-    found: dict[str, Any] = {"root": root, "landlock": 0}
+    cgroups = root and all(os.access(os.path.join(confine.CGROUPS, c), os.W_OK) for c in ("memory", "pids"))
+    found: dict[str, Any] = {"root": root, "landlock": 0, "cgroup": False}
     with tempfile.TemporaryDirectory(prefix="dropout-probe-") as tmp:
         folder = Path(tmp)
         os.chmod(folder, 0o711)
@@ -84,13 +85,15 @@ def run() -> dict[str, Any]:
             if level == "uid" and not readable_by_others(read_only_paths()):
                 found[level] = "Python and numpy are not readable by other users"
                 continue
-            for landlock in dict.fromkeys((abi, 0)):
-                ok, seen = _attempt(folder, Isolation(level, user_namespace=not root, landlock=landlock))
+            tries = [(ll, cg) for ll in dict.fromkeys((abi, 0)) for cg in dict.fromkeys((cgroups, False))]
+            for landlock, cgroup in tries:
+                ok, seen = _attempt(folder, Isolation(level, user_namespace=not root, landlock=landlock, cgroup=cgroup))
                 if ok is True:
                     problem = _unkept(level, seen, os.getuid())
                     ok = problem or True
                 if ok is True:
-                    found[level], found["landlock"] = True, max(found["landlock"], landlock)
+                    found[level] = True
+                    found["landlock"], found["cgroup"] = max(found["landlock"], landlock), found.get("cgroup") or cgroup
                     break
                 found[level] = ok
     return found

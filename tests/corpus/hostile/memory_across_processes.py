@@ -1,0 +1,45 @@
+"""Uses more memory than its limit by spreading it over processes: the address-space limit
+(--memory) binds each process alone, so three children holding 1 GB each would take 3 GB. Where
+the sandbox has a memory cgroup of its own, the limit binds the sandbox as a whole: the kernel
+kills children past it, and at most one of them can hold its gigabyte. It prints how many did
+("held: N"); the layer itself is correct. The kernel takes seconds to reclaim, then kill, at a
+cgroup's limit (3 to 5 s here), which the test batch's call limit of 8 s allows for."""
+
+import os
+import time
+
+import numpy as np
+
+EXPECT_STATUS = "graded"
+EXPECT_MAX_SCORE = 6
+
+children = []
+for _ in range(3):
+    pid = os.fork()
+    if pid == 0:
+        block = np.ones(2**27)  # 1 GB, every page touched
+        time.sleep(1.5)
+        os._exit(0 if block[-1] == 1.0 else 1)
+    children.append(pid)
+held = 0
+for pid in children:
+    _, status = os.waitpid(pid, 0)
+    held += os.WIFEXITED(status) and os.WEXITSTATUS(status) == 0
+print(f"held: {held}", flush=True)
+
+
+class DropoutLayer:
+    def __init__(self, p):
+        if not 0 <= p < 1:
+            raise ValueError(f"p must be in [0, 1), got {p}")
+        self.p = p
+        self.mask = None
+
+    def forward(self, x, training=True):
+        if not training:
+            return x
+        self.mask = np.random.random_sample(x.shape) >= self.p
+        return x * self.mask / (1 - self.p)
+
+    def backward(self, grad):
+        return grad * self.mask / (1 - self.p)
