@@ -1,8 +1,8 @@
 """Uses more memory than its limit by spreading it over processes: the address-space limit
-(--memory) binds each process alone, so three children holding 1 GB each would take 3 GB. Where
-the sandbox has a memory cgroup of its own, the limit binds the sandbox as a whole: the kernel
-kills children past it, and at most one of them can hold its gigabyte. It prints how many did
-("held: N"); the layer itself is correct. The kernel takes seconds to reclaim, then kill, at a
+(--memory, 2 GB in the test batch) binds each process alone, so three children holding 800 MB
+each take 2.4 GB. Where the sandbox has a memory cgroup of its own, the limit binds the sandbox as
+a whole: the kernel kills a child past it, and at most two hold their 800 MB. It prints how many
+did ("held: N"); the layer itself is correct. The kernel takes seconds to reclaim, then kill, at a
 cgroup's limit (3 to 5 s here), which the test batch's call limit of 8 s allows for."""
 
 import os
@@ -17,8 +17,8 @@ children = []
 for _ in range(3):
     pid = os.fork()
     if pid == 0:
-        block = np.ones(2**27)  # 1 GB, every page touched
-        time.sleep(1.5)
+        block = np.ones(100 * 2**20)  # 800 MB, every page touched
+        time.sleep(1.0)
         os._exit(0 if block[-1] == 1.0 else 1)
     children.append(pid)
 held = 0

