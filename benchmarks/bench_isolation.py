@@ -6,7 +6,8 @@ Part 1 starts a real sandbox (fork from the fork server, confinement, import of 
 submission, the ready reply, then stop) ``--starts`` times at each configuration this machine
 allows, and prints the median wall time per start. Part 2 times the kernel calls of level
 namespaces one by one, in forked children (unshare per namespace type, the private root's mounts,
-the init's extra fork, Landlock), medians over the same number of runs.
+the init's extra fork, Landlock, the session keyring, the cgroups, the end of a uid), medians over
+the same number of runs.
 """
 
 from __future__ import annotations
@@ -67,6 +68,12 @@ def _in_child(step: str, folder: Path) -> float:
                 kernel.unshare(kernel.CLONE_NEWNS)
                 t = time.perf_counter()
                 confine.build_root(spec, os.getuid())
+            elif step == "cgroups (memory, pids): join":
+                confine.join_cgroups(spec, f"bench-{os.getpid()}")
+            elif step == "end of a uid (kill, keyrings)":
+                confine.end_uid(0x60000000 + os.getpid())
+            elif step == "new session keyring":
+                kernel.new_session_keyring()
             elif step == "landlock":
                 kernel.prctl(kernel.PR_SET_NO_NEW_PRIVS, 1)
                 kernel.landlock_restrict(kernel.landlock_abi(), spec.read_paths, [spec.workdir], network=True, scopes=True)
@@ -89,7 +96,7 @@ def _spec(folder: Path) -> object:
     return ChildSpec(workdir=str(run / "work"), submission_dir=str(run / "code"), entry="x.py", attr="DropoutLayer",
                      exchange_file=str(run / "exchange"), root_dir=str(run / "root"), read_paths=read_only_paths(),
                      memory=2**31, cpu_seconds=10, file_size=2**22, work_size=2**26, processes=64, level="namespaces",
-                     user_namespace=os.geteuid() != 0, landlock=kernel.landlock_abi())
+                     user_namespace=os.geteuid() != 0, landlock=kernel.landlock_abi(), cgroup=False)
 
 
 def main() -> None:
@@ -111,15 +118,19 @@ def main() -> None:
         folder = Path(tmp)
         os.chmod(folder, 0o711)
         print(f"probe: {found}")
-        print(f"{'configuration':<34} median start+stop ({args.starts} starts)")
+        print(f"{'configuration':<40} median start+stop ({args.starts} starts)")
         for name, iso in configs:
-            print(f"{name:<34} {1e3 * starts(iso, args.starts, folder):7.1f} ms")
+            print(f"{name:<40} {1e3 * starts(iso, args.starts, folder):7.1f} ms")
         if found.get("namespaces") is True and os.geteuid() == 0:
-            print(f"\n{'step':<34} median ({args.starts} runs)")
+            print(f"\n{'step':<40} median ({args.starts} runs)")
             for step in ("fork", "unshare pid", "unshare net", "unshare ipc", "unshare uts", "unshare mount",
-                         "private root (mounts, pivot_root)", "landlock"):
+                         "private root (mounts, pivot_root)", "landlock", "new session keyring",
+                         "cgroups (memory, pids): join", "end of a uid (kill, keyrings)"):
                 runs = [_in_child(step, folder) for _ in range(args.starts)]
-                print(f"{step:<34} {1e3 * statistics.median(runs):7.2f} ms")
+                if step.startswith("cgroups"):
+                    for pid_folder in Path(confine.CGROUPS).glob("*/dropout-conformance/bench-*"):
+                        pid_folder.rmdir()
+                print(f"{step:<40} {1e3 * statistics.median(runs):7.2f} ms")
 
 
 if __name__ == "__main__":
