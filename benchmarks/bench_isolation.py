@@ -69,7 +69,7 @@ def _in_child(step: str, folder: Path) -> float:
                 t = time.perf_counter()
                 confine.build_root(spec, os.getuid())
             elif step == "cgroups (memory, pids): join":
-                confine.join_cgroups(spec, f"bench-{os.getpid()}")
+                confine.join_cgroups(spec, f"sandbox-{os.getpid()}")
             elif step == "end of a uid (kill, keyrings)":
                 confine.end_uid(0x60000000 + os.getpid())
             elif step == "new session keyring":
@@ -96,7 +96,8 @@ def _spec(folder: Path) -> object:
     return ChildSpec(workdir=str(run / "work"), submission_dir=str(run / "code"), entry="x.py", attr="DropoutLayer",
                      exchange_file=str(run / "exchange"), root_dir=str(run / "root"), read_paths=read_only_paths(),
                      memory=2**31, cpu_seconds=10, file_size=2**22, work_size=2**26, processes=64, level="namespaces",
-                     user_namespace=os.geteuid() != 0, landlock=kernel.landlock_abi(), cgroup=False)
+                     user_namespace=os.geteuid() != 0, landlock=kernel.landlock_abi(), cgroup=False,
+                     cgroup_group="bench")
 
 
 def main() -> None:
@@ -128,8 +129,7 @@ def main() -> None:
                          "cgroups (memory, pids): join", "end of a uid (kill, keyrings)"):
                 runs = [_in_child(step, folder) for _ in range(args.starts)]
                 if step.startswith("cgroups"):
-                    for pid_folder in Path(confine.CGROUPS).glob("*/dropout-conformance/bench-*"):
-                        pid_folder.rmdir()
+                    confine.remove_cgroup_group("bench")
                 print(f"{step:<40} {1e3 * statistics.median(runs):7.2f} ms")
 
 

@@ -20,6 +20,7 @@ from dropout_conformance.grader.grade import Submission, _pooled, grade_submissi
 from dropout_conformance.grader.rubric import Rubric, RubricLine
 from dropout_conformance.sandbox import probe
 from dropout_conformance.sandbox.channel import Channel, ChannelClosed, ChannelTimeout, Output
+from dropout_conformance.sandbox.confine import CGROUP_TOP, CGROUPS, remove_cgroup_group
 from dropout_conformance.sandbox.intake import IntakeLimits, Refused, take_in
 from dropout_conformance.sandbox.isolation import choose
 from dropout_conformance.sandbox.parent import Limits, SandboxedFactory
@@ -181,6 +182,10 @@ def test_a_pool_whose_worker_dies_grades_the_rest(tmp_path: Path) -> None:
     assert (results["b_killer"].status, results["b_killer"].score) == ("crashed", 0.0)
     assert "worker process died" in results["b_killer"].reason
     assert all(results[n].score == 1.0 and results[n].status == "graded" for n in ("a_ok", "c_ok", "d_ok"))
+    if limits.isolation.cgroup:  # the killed worker's sandbox left its cgroups; the run's end removes them
+        remove_cgroup_group(tmp_path.name)
+        left = list(Path(CGROUPS).glob(f"*/{CGROUP_TOP}/{tmp_path.name}"))
+        assert left == [], f"cgroups left behind: {left}"
 
 
 def test_ctrl_c_ends_every_sandbox_leaves_no_temp_folder_and_exits_130(tmp_path: Path) -> None:

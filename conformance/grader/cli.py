@@ -210,6 +210,11 @@ def grade(args: argparse.Namespace) -> int:
         return 130
     finally:
         shutil.rmtree(batch, ignore_errors=True)
+        if isolation.cgroup:
+            from ..sandbox.confine import remove_cgroup_group
+            from ..sandbox.parent import cgroup_group
+
+            remove_cgroup_group(cgroup_group(limits))
         if previous is None:
             os.environ.pop("HYPOTHESIS_STORAGE_DIRECTORY", None)
         else:

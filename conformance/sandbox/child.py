@@ -80,6 +80,7 @@ class ChildSpec:
     user_namespace: bool
     landlock: int
     cgroup: bool
+    cgroup_group: str
 
 
 def map_exchange(path: str) -> mmap.mmap | None:

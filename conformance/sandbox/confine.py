@@ -26,6 +26,7 @@ from . import kernel
 from .isolation import UID_BASE
 
 CGROUPS = "/sys/fs/cgroup"
+CGROUP_TOP = "dropout-conformance"
 MASKED = ("site-packages", "dist-packages")
 """Folders of installed packages inside what the sandbox reads (the base Python's site-packages
 sits in its standard library folder): hidden under an empty tmpfs, so only numpy is importable."""
@@ -72,11 +73,12 @@ def _package_folders(paths: list[str]) -> list[str]:
 def join_cgroups(spec: Any, name: str) -> None:
     """Move this process (and so all it forks) into memory and pids cgroups of its own that bound
     the sandbox as a whole: ``spec.memory`` bytes (tmpfs pages included), ``spec.processes`` tasks
-    (plus the keeper and the init). The grader removes them once the keeper is gone
-    (:func:`remove_cgroups`): the keeper's own view of the filesystem is the sandbox's."""
+    (plus the keeper and the init), under ``spec.cgroup_group`` (one per grader run). The grader
+    removes them once the keeper is gone (:func:`remove_cgroups`): the keeper's own view of the
+    filesystem is the sandbox's."""
     for controller, limits in (("memory", {"memory.limit_in_bytes": spec.memory}),
                                ("pids", {"pids.max": spec.processes + 2})):
-        folder = os.path.join(CGROUPS, controller, "dropout-conformance", name)
+        folder = os.path.join(CGROUPS, controller, CGROUP_TOP, spec.cgroup_group, name)
         os.makedirs(folder, exist_ok=True)
         for key, value in limits.items():
             with open(os.path.join(folder, key), "w") as fh:
@@ -91,18 +93,36 @@ def join_cgroups(spec: Any, name: str) -> None:
             fh.write(str(os.getpid()))
 
 
-def remove_cgroups(keeper: int) -> None:
+def _rmdir(folder: str) -> None:
+    for _ in range(500):  # a task leaves its cgroup a moment after it exits (under a millisecond)
+        try:
+            os.rmdir(folder)
+            return
+        except FileNotFoundError:
+            return
+        except OSError:
+            time.sleep(0.001)
+
+
+def remove_cgroups(group: str, keeper: int) -> None:
     """The grader's side, once the keeper has exited (so its cgroups are empty): remove them."""
     for controller in ("memory", "pids"):
-        folder = os.path.join(CGROUPS, controller, "dropout-conformance", f"sandbox-{keeper}")
-        for _ in range(500):  # a task leaves its cgroup a moment after it exits (under a millisecond)
-            try:
-                os.rmdir(folder)
-                break
-            except FileNotFoundError:
-                break
-            except OSError:
-                time.sleep(0.001)
+        _rmdir(os.path.join(CGROUPS, controller, CGROUP_TOP, group, f"sandbox-{keeper}"))
+
+
+def remove_cgroup_group(group: str) -> None:
+    """At the end of a grader run: every cgroup it made, also those of sandboxes whose grading
+    process was killed (Ctrl-C, a pool worker that died), which nothing else would remove."""
+    for controller in ("memory", "pids"):
+        top = os.path.join(CGROUPS, controller, CGROUP_TOP, group)
+        try:
+            names = os.listdir(top)
+        except OSError:
+            continue
+        for name in names:
+            if name.startswith("sandbox-"):
+                _rmdir(os.path.join(top, name))
+        _rmdir(top)
 
 
 def enter_namespaces(spec: Any, uid: int) -> None:
@@ -160,9 +180,9 @@ def shed(spec: Any, uid: int, keep: list[int]) -> None:
 
 
 def end_uid(uid: int) -> None:
-    """Leave nothing of ``uid``: a helper that is that uid kills every process it may signal (at
-    level uid, the sandbox's; at level namespaces none is left) and empties its keyrings, which
-    outlive processes and would pass to the next sandbox given the same uid."""
+    """Level uid: leave nothing of ``uid``: a helper that is that uid kills every process it may
+    signal (the sandbox's) and empties its keyrings, which outlive processes and would pass to the
+    next sandbox given the same uid."""
     pid = os.fork()
     if pid == 0:
         try:
@@ -178,6 +198,26 @@ def end_uid(uid: int) -> None:
         finally:
             os._exit(0)
     os.waitpid(pid, 0)
+
+
+def _keyring_cleaner(uid: int) -> int:
+    """Level namespaces as root: a helper that, once the keeper is gone (its pipe's end of file),
+    becomes ``uid`` and empties its keyrings. The pipe's write end, which only the keeper keeps."""
+    r, w = os.pipe()
+    pid = os.fork()
+    if pid == 0:
+        try:
+            os.closerange(0, r)
+            os.closerange(r + 1, 65536)
+            os.read(r, 1)
+            os.setgroups([])
+            os.setgid(uid)
+            os.setuid(uid)
+            kernel.clear_user_keyrings()
+        finally:
+            os._exit(0)
+    os.close(r)
+    return w
 
 
 def _wait_status(pid: int) -> int:
@@ -224,11 +264,13 @@ def keeper(spec: Any, worker: Any, close: list[int], refused: Any) -> None:
     signal.pthread_sigmask(signal.SIG_BLOCK, [signal.SIGTERM, signal.SIGCHLD])
     kernel.prctl(kernel.PR_SET_PDEATHSIG, signal.SIGTERM)  # the fork server died: clean up, then go
     uid = UID_BASE + os.getpid()
-    status_r = status_w = -1
+    status_r = status_w = cleaner = -1
     try:
         if spec.cgroup:
             join_cgroups(spec, f"sandbox-{os.getpid()}")
         if spec.level == "namespaces":
+            if not spec.user_namespace:  # forked before the PID namespace: once its init is gone, no fork works
+                cleaner = _keyring_cleaner(uid)
             enter_namespaces(spec, uid)
             status_r, status_w = os.pipe()
         elif spec.level == "uid":
@@ -238,6 +280,8 @@ def keeper(spec: Any, worker: Any, close: list[int], refused: Any) -> None:
         os._exit(71)
     pid = os.fork()
     if pid == 0:
+        if cleaner >= 0:
+            os.close(cleaner)
         if spec.level == "namespaces":
             os.close(status_r)
             _init(lambda: worker(uid), status_w)
@@ -256,7 +300,7 @@ def keeper(spec: Any, worker: Any, close: list[int], refused: Any) -> None:
         else:
             done, st = os.waitpid(pid, os.WNOHANG)
             status = st if done == pid else None
-    if spec.level == "uid" or (spec.level == "namespaces" and not spec.user_namespace):
+    if spec.level == "uid":
         end_uid(uid)
     elif spec.level == "weak":
         try:

@@ -96,6 +96,7 @@ def run() -> dict[str, Any]:
                     found["landlock"], found["cgroup"] = max(found["landlock"], landlock), found.get("cgroup") or cgroup
                     break
                 found[level] = ok
+        confine.remove_cgroup_group(folder.name)
     return found
 
 
