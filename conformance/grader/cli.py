@@ -211,10 +211,9 @@ def grade(args: argparse.Namespace) -> int:
     finally:
         shutil.rmtree(batch, ignore_errors=True)
         if isolation.cgroup:
-            from ..sandbox.confine import remove_cgroup_group
-            from ..sandbox.parent import cgroup_group
+            from ..sandbox.confine import cgroup_group, remove_cgroup_group
 
-            remove_cgroup_group(cgroup_group(limits))
+            remove_cgroup_group(cgroup_group(batch))
         if previous is None:
             os.environ.pop("HYPOTHESIS_STORAGE_DIRECTORY", None)
         else:

@@ -15,6 +15,7 @@ server (:mod:`.server`), none of them running submission code but the last:
 
 from __future__ import annotations
 
+import atexit
 import os
 import resource
 import signal
@@ -91,6 +92,21 @@ def join_cgroups(spec: Any, name: str) -> None:
                 pass
         with open(os.path.join(folder, "cgroup.procs"), "w") as fh:
             fh.write(str(os.getpid()))
+
+
+def cgroup_group(temp_root: str | None) -> str:
+    """The folder a run's sandbox cgroups go in: the grader's batch folder's name (removed with
+    it, whatever happened), or this process's (removed when it exits)."""
+    if temp_root:
+        return os.path.basename(temp_root)
+    group = f"process-{os.getpid()}"
+    if group not in _GROUPS_TO_REMOVE:
+        _GROUPS_TO_REMOVE.add(group)
+        atexit.register(remove_cgroup_group, group)
+    return group
+
+
+_GROUPS_TO_REMOVE: set[str] = set()
 
 
 def _rmdir(folder: str) -> None:

@@ -8,7 +8,6 @@ numpy preloaded, so starting one costs milliseconds. Every reply is decoded by
 
 from __future__ import annotations
 
-import atexit
 import contextlib
 import dataclasses
 import os
@@ -128,7 +127,7 @@ class SandboxedFactory(Implementation):
             memory=self.limits.memory, cpu_seconds=max(1, int(self.limits.submission_timeout) + 1),
             file_size=self.limits.file_size, work_size=self.limits.work_size, processes=self.limits.processes,
             level=iso.level, user_namespace=iso.user_namespace, landlock=iso.landlock, cgroup=iso.cgroup,
-            cgroup_group=cgroup_group(self.limits),
+            cgroup_group=confine.cgroup_group(self.limits.temp_root),
         )
         self.exchange = _create_exchange(spec.exchange_file)
         ours, theirs = socket.socketpair()
@@ -166,7 +165,7 @@ class SandboxedFactory(Implementation):
             os.close(pidfd)
             self.keeper = None
             if self.isolation.cgroup:
-                confine.remove_cgroups(cgroup_group(self.limits), pid)
+                confine.remove_cgroups(confine.cgroup_group(self.limits.temp_root), pid)
         if self.channel is not None:
             self.channel.drain()
             self.channel.close()
@@ -359,21 +358,6 @@ def _create_exchange(path: str) -> int | None:
         os.unlink(path)
         return None
     return fd
-
-
-def cgroup_group(limits: Limits) -> str:
-    """The folder this run's sandbox cgroups go in: the grader's batch folder's name (removed with
-    it, whatever happened), or this process's."""
-    if limits.temp_root:
-        return os.path.basename(limits.temp_root)
-    group = f"process-{os.getpid()}"
-    if group not in _GROUPS_TO_REMOVE:  # no batch folder to go with: removed when this process exits
-        _GROUPS_TO_REMOVE.add(group)
-        atexit.register(confine.remove_cgroup_group, group)
-    return group
-
-
-_GROUPS_TO_REMOVE: set[str] = set()
 
 
 def _end(pid: int, pidfd: int) -> int | None:
