@@ -32,6 +32,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+from dropout_conformance.sandbox.isolation import hidden_folder
 from tests.corpus.loading import HERE, HOSTILE
 
 CALL_TIMEOUT, SUBMISSION_TIMEOUT, JOBS, SEED = 8, 12, 2, 20240229
@@ -61,16 +62,6 @@ def member_name(member: Path) -> str:
     return member.stem if member.suffix == ".py" else member.name
 
 
-def _hidden(path: str) -> str | None:
-    """The first folder above ``path`` that others cannot search (e.g. /root), if any."""
-    parts = path.split(os.sep)
-    for i in range(2, len(parts)):
-        folder = os.sep.join(parts[:i])
-        if not os.stat(folder).st_mode & 0o001:
-            return folder
-    return None
-
-
 def _reveal(stage_root: Path) -> list[str]:
     """Shell commands, for a private mount namespace, that let others reach this Python (its
     install and its venv) where it lies under a folder they cannot search: that folder becomes a
@@ -79,7 +70,7 @@ def _reveal(stage_root: Path) -> list[str]:
     paths = [p for p in paths if not any(p != q and p.startswith(q + os.sep) for q in paths)]
     hidden: dict[str, list[str]] = {}
     for path in paths:
-        folder = _hidden(path)
+        folder = hidden_folder(path)
         if folder:
             hidden.setdefault(folder, []).append(path)
     commands = []
@@ -91,13 +82,6 @@ def _reveal(stage_root: Path) -> list[str]:
         for stage, path in stages:
             commands += [f"mkdir -p {shlex.quote(path)}", f"mount --move {shlex.quote(stage)} {shlex.quote(path)}"]
     return commands
-
-
-def session_keyring() -> int:
-    """This process's session keyring id (the grader's, which it inherits)."""
-    import ctypes
-
-    return int(ctypes.CDLL(None).syscall(250, 0, -3, 0))  # keyctl(KEYCTL_GET_KEYRING_ID, SESSION), x86_64
 
 
 def level_unavailable(level: str) -> str | None:

@@ -21,6 +21,7 @@ from typing import Any
 import pytest
 
 from dropout_conformance.grader.outputs import slug
+from dropout_conformance.sandbox.kernel import session_keyring
 from dropout_conformance.sandbox.parent import OUTPUT_CAP
 from dropout_conformance.spec import CLAUSES, in_profile
 from tests import hostile_batch as hb
@@ -199,7 +200,7 @@ def test_containment(batch: dict[str, Any], promise: str) -> None:
     elif promise == "own-session-keyring":
         output = batch["records"]["keyring_channel"]["output"]
         theirs = int(re.search(r"session keyring: (-?\d+)", output).group(1))  # type: ignore[union-attr]
-        assert theirs != hb.session_keyring(), "the sandbox shared the grader's session keyring"
+        assert theirs != session_keyring(), "the sandbox shared the grader's session keyring"
     elif promise == "no-secret":
         assert not batch["secret_in_outputs"], "a secret (environment, command line, ~/.ssh, a classmate's file) reached an output"
     else:

@@ -95,18 +95,33 @@ def _not_run(line: RubricLine, total: int, impl_value: str, cause: str) -> Claus
     return _score(line, ClauseVerdict.from_cases(line.clause, (), total), False, impl_value, cause)
 
 
+def _cases_by_clause(rubric: Rubric) -> dict[str, list[Any]]:
+    from ..checks import cases
+
+    return {cid: [c for c in cases("strict") if c.clause == cid] for cid in rubric.clauses}
+
+
+def _impl_value(sub: Submission, attr: str) -> str:
+    source_file = sub.source / (sub.entry or "") if sub.source.is_dir() else sub.source
+    return f"{source_file}:{attr}"
+
+
+def _none_run(rubric: Rubric, by_clause: dict[str, list[Any]], impl_value: str, cause: str) -> list[ClauseScore]:
+    """Every rubric clause scored 0 as not run, for one ``cause``."""
+    return [_not_run(line, len(by_clause[line.clause]), impl_value, cause) for line in rubric.lines]
+
+
 def grade_submission(sub: Submission, rubric: Rubric, seed: int, limits: Limits, attr: str = "DropoutLayer") -> SubmissionResult:
     """Every rubric clause's cases against one sandboxed submission."""
-    from ..checks import case_seed, cases, run_case
+    from ..checks import case_seed, run_case
 
     start = time.monotonic()
     result = SubmissionResult(sub.name, str(sub.source), "graded", "")
-    by_clause = {cid: [c for c in cases("strict") if c.clause == cid] for cid in rubric.clauses}
-    source_file = sub.source / (sub.entry or "") if sub.source.is_dir() else sub.source
-    impl_value = f"{source_file}:{attr}"
+    by_clause = _cases_by_clause(rubric)
+    impl_value = _impl_value(sub, attr)
 
     def not_run_all(cause: str) -> list[ClauseScore]:
-        return [_not_run(line, len(by_clause[line.clause]), impl_value, cause) for line in rubric.lines]
+        return _none_run(rubric, by_clause, impl_value, cause)
 
     if sub.entry is None:
         result.status, result.reason = "no submission", "no dropout.py (or single .py file) in the submission"
@@ -176,11 +191,8 @@ def _worker_init() -> None:
 
 def _lost(sub: Submission, rubric: Rubric, attr: str) -> SubmissionResult:
     """A submission whose grading process died, twice: scored 0 with a plain reason."""
-    from ..checks import cases
-
     result = SubmissionResult(sub.name, str(sub.source), "crashed", "the grader's worker process died while grading it")
-    total = {cid: sum(1 for c in cases("strict") if c.clause == cid) for cid in rubric.clauses}
-    result.clauses = [_not_run(line, total[line.clause], f"{sub.source}:{attr}", result.reason) for line in rubric.lines]
+    result.clauses = _none_run(rubric, _cases_by_clause(rubric), _impl_value(sub, attr), result.reason)
     return result
 
 

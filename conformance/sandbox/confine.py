@@ -175,9 +175,7 @@ def shed(spec: Any, uid: int, keep: list[int]) -> None:
     os.closerange(low, 65536)
     kernel.new_session_keyring()
     if spec.level != "weak" and not spec.user_namespace:
-        os.setgroups([])
-        os.setgid(uid)
-        os.setuid(uid)
+        _become(uid)
     elif spec.user_namespace:
         kernel.drop_capabilities()
     try:
@@ -195,6 +193,13 @@ def shed(spec: Any, uid: int, keep: list[int]) -> None:
                        "OPENBLAS_NUM_THREADS": "1"})
 
 
+def _become(uid: int) -> None:
+    """Root becomes ``uid`` (and the group of the same number), with no supplementary groups."""
+    os.setgroups([])
+    os.setgid(uid)
+    os.setuid(uid)
+
+
 def end_uid(uid: int) -> None:
     """Level uid: leave nothing of ``uid``: a helper that is that uid kills every process it may
     signal (the sandbox's) and empties its keyrings, which outlive processes and would pass to the
@@ -202,9 +207,7 @@ def end_uid(uid: int) -> None:
     pid = os.fork()
     if pid == 0:
         try:
-            os.setgroups([])
-            os.setgid(uid)
-            os.setuid(uid)
+            _become(uid)
             for _ in range(1000):  # a fork bomb forks while it is being killed: until none is left
                 try:
                     os.kill(-1, signal.SIGKILL)
@@ -226,9 +229,7 @@ def _keyring_cleaner(uid: int) -> int:
             os.closerange(0, r)
             os.closerange(r + 1, 65536)
             os.read(r, 1)
-            os.setgroups([])
-            os.setgid(uid)
-            os.setuid(uid)
+            _become(uid)
             kernel.clear_user_keyrings()
         finally:
             os._exit(0)

@@ -22,6 +22,7 @@ memory (tmpfs included) and its process count as a whole, not per process.
 
 from __future__ import annotations
 
+import functools
 import os
 import sys
 from dataclasses import asdict, dataclass
@@ -70,7 +71,12 @@ class Isolation:
 def read_only_paths() -> list[str]:
     """What a sandbox may read to run Python and numpy: the standard library (with its compiled
     modules), numpy and the libraries it links, and /usr's shared libraries. Not site-packages,
-    not the grader's venv, not /etc, /home, /root or /tmp."""
+    not the grader's venv, not /etc, /home, /root or /tmp. Found once per process."""
+    return list(_read_only_paths())
+
+
+@functools.cache
+def _read_only_paths() -> tuple[str, ...]:
     import numpy
 
     stdlib = os.path.dirname(os.__file__)
@@ -82,18 +88,22 @@ def read_only_paths() -> list[str]:
         real = os.path.realpath(p)
         if os.path.isdir(real) and real not in seen:
             seen.append(real)
-    return seen
+    return tuple(seen)
+
+
+def hidden_folder(path: str) -> str | None:
+    """The first folder on the way to ``path`` (itself included) that others cannot search, if any."""
+    parts = os.path.abspath(path).split(os.sep)
+    for i in range(2, len(parts) + 1):
+        folder = os.sep.join(parts[:i])
+        if os.path.isdir(folder) and not os.stat(folder).st_mode & 0o001:
+            return folder
+    return None
 
 
 def readable_by_others(paths: list[str]) -> bool:
     """Can a uid of the sandbox's own read these without namespaces (every folder above searchable)?"""
-    for path in paths:
-        parts = os.path.abspath(path).split(os.sep)
-        for i in range(2, len(parts) + 1):
-            folder = os.sep.join(parts[:i])
-            if os.path.isdir(folder) and not os.stat(folder).st_mode & 0o001:
-                return False
-    return True
+    return all(hidden_folder(path) is None for path in paths)
 
 
 def choose(probed: dict[str, Any], wanted: str = "auto") -> Isolation:

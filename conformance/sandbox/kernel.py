@@ -43,8 +43,8 @@ _SYS = {  # syscall numbers: Landlock's are the same everywhere, pivot_root's an
     "capset": {"x86_64": 126, "aarch64": 91}.get(platform.machine()),
     "keyctl": {"x86_64": 250, "aarch64": 219}.get(platform.machine()),
 }
-KEYCTL_JOIN_SESSION_KEYRING, KEYCTL_CLEAR = 1, 7
-KEY_SPEC_USER_KEYRING, KEY_SPEC_USER_SESSION_KEYRING = -4, -5
+KEYCTL_GET_KEYRING_ID, KEYCTL_JOIN_SESSION_KEYRING, KEYCTL_CLEAR = 0, 1, 7
+KEY_SPEC_SESSION_KEYRING, KEY_SPEC_USER_KEYRING, KEY_SPEC_USER_SESSION_KEYRING = -3, -4, -5
 
 _libc: Any = None
 
@@ -106,6 +106,11 @@ def drop_capabilities() -> None:
     header = struct.pack("Ii", 0x20080522, 0)
     data = bytes(24)  # two {effective, permitted, inheritable} u32 triples, all zero
     _syscall("capset", ctypes.c_char_p(header), ctypes.c_char_p(data))
+
+
+def session_keyring() -> int:
+    """This process's session keyring's serial number."""
+    return _syscall("keyctl", ctypes.c_int(KEYCTL_GET_KEYRING_ID), ctypes.c_int(KEY_SPEC_SESSION_KEYRING), ctypes.c_int(0))
 
 
 def new_session_keyring() -> None:
