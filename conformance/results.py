@@ -22,6 +22,8 @@ from .spec import clause as lookup_clause
 
 MAX_REPRO_LINES = 14
 REASON_LIMIT = 400
+RAISED_LIMIT = 160
+"""Characters of an exception's type and text in a one-line summary (the full render has them all)."""
 RETURNED = "<returned type>"
 """Where a kit sentence names the type of a value the implementation returned: filled in with
 ``Failure.returned_type`` where the implementation's words may be shown, else with a neutral word."""
@@ -60,15 +62,29 @@ WORST_FIRST = (
 @dataclass(frozen=True)
 class Raised:
     """An exception the implementation raised. Every field is the implementation's words: its type's
-    name, its text, and the innermost frames (file names and source lines of its code)."""
+    name, its text, the innermost frames (file names and source lines of its code) and the line that
+    raised it. For a group, the first exception in it (the text notes how many there were)."""
 
     type_name: str
     text: str
     frames: str = ""
+    where: str = ""
+    """The line that raised it, ``file:line: source`` (its innermost frame in the implementation's code)."""
+
+    def said(self) -> str:
+        """``ValueError: bad p``; ``ForwardNotCalledError (no message)`` for an empty text."""
+        return f"{self.type_name}: {self.text}" if self.text.strip() else f"{self.type_name} (no message)"
 
     def render(self) -> str:
-        head = f"raised by the implementation (its own words): {self.type_name}: {self.text}"
-        return f"{head}\n{self.frames}" if self.frames else head
+        lines = [f"raised by the implementation (its own words): {self.said()}"]
+        lines += [f"  at {self.where}"] if self.where else []
+        lines += [self.frames] if self.frames else []
+        return "\n".join(lines)
+
+    def one_line(self) -> str:
+        """Type, text (cut short, so the line that raised still fits a summary) and that line."""
+        said = _one_line(self.said(), RAISED_LIMIT)
+        return f"{said} (at {self.where})" if self.where else said
 
 
 @dataclass(frozen=True)
@@ -136,7 +152,7 @@ class Failure:
         """One plain line: the kit's ``got``, then what the implementation raised (marked as its words)."""
         text = self.got_text(implementation_words=implementation_words)
         if implementation_words and self.raised:
-            text += f" / the implementation raised {self.raised.type_name}: {self.raised.text}"
+            text += f" / the implementation raised {self.raised.one_line()}"
         return _one_line(text)
 
     def summary(self, *, implementation_words: bool) -> str:

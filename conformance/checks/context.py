@@ -11,11 +11,12 @@ from __future__ import annotations
 
 import functools
 import math
+import os
 import time
 import traceback
 from collections import OrderedDict
 from collections.abc import Callable
-from types import CodeType
+from types import CodeType, TracebackType
 from typing import Any, NoReturn
 
 import numpy as np
@@ -46,10 +47,100 @@ class KitError(Exception):
     """A mistake in the kit itself (a check that contradicts the spec's metadata), never the implementation's."""
 
 
+KIT_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__))) + os.sep
+_NUMPY_DIR = os.path.dirname(np.__file__) + os.sep
+_STDLIB_DIR = os.path.dirname(os.__file__) + os.sep
+WHERE_LIMIT = 200
+SANDBOX_SAID = "sandbox_said"
+"""The attribute of an exception rebuilt from a sandbox's reply (``sandbox.protocol.remote_exception``)
+holding what the submission's own exception said: ``(type name, text, raising line)``, capped strs."""
+
+
 def raised_by(exc: BaseException) -> Raised:
-    """An implementation's exception as data: type name, text and the innermost frames."""
-    frames = traceback.extract_tb(exc.__traceback__)[-3:]
-    return Raised(type(exc).__name__, str(exc), "".join(traceback.format_list(frames)).rstrip())
+    """An implementation's exception as data: type name, text, the innermost frames and the line
+    that raised it. An exception group is described by its first leaf, with a note of how many it
+    holds; an exception rebuilt from a sandbox's reply, by what the submission's exception said."""
+    said = getattr(exc, SANDBOX_SAID, None)
+    if type(said) is tuple and len(said) == 3 and all(type(s) is str for s in said):
+        return Raised(said[0], said[1], where=said[2])
+    leaf, count = first_leaf(exc)
+    text = _text_of(leaf)
+    if leaf is not exc:
+        note = f"{'the only exception' if count == 1 else f'first of {count} exceptions'} in {_group_name(exc)}"
+        text = f"{text} ({note})" if text.strip() else f"(no message; {note})"
+    tb = leaf.__traceback__ or exc.__traceback__
+    frames = traceback.extract_tb(tb)[-3:]
+    return Raised(type(leaf).__name__, text, "".join(traceback.format_list(frames)).rstrip(), raising_line(tb))
+
+
+def group_members(exc: BaseException) -> tuple[BaseException, ...]:
+    """The exceptions an exception group holds: anything with an ``.exceptions`` sequence of
+    exceptions (the builtin group, the 3.10 backport's, Hypothesis's); () for any other exception."""
+    try:
+        members = exc.exceptions  # type: ignore[attr-defined]
+    except Exception:  # noqa: BLE001 - no such attribute, or an implementation's odd one
+        return ()
+    if not isinstance(members, (tuple, list)) or not all(isinstance(m, BaseException) for m in members):
+        return ()
+    return tuple(members)
+
+
+def first_leaf(exc: BaseException) -> tuple[BaseException, int]:
+    """The first exception at the bottom of ``exc``'s nested groups, and how many such leaves
+    there are; ``(exc, 1)`` for an exception that is not a group."""
+    found = leaves(exc)
+    return found[0], len(found)
+
+
+def leaves(exc: BaseException) -> list[BaseException]:
+    """The exceptions at the bottom of ``exc``'s nested groups, depth first; ``[exc]`` for one that
+    is not a group."""
+    found: list[BaseException] = []
+    seen: set[int] = set()
+
+    def walk(e: BaseException, depth: int) -> None:
+        members = group_members(e) if depth < 32 and id(e) not in seen else ()
+        seen.add(id(e))
+        if not members:
+            found.append(e)
+        for m in members:
+            walk(m, depth + 1)
+
+    walk(exc, 0)
+    return found
+
+
+def _group_name(exc: BaseException) -> str:
+    """``ExceptionGroup 'its message'``, short."""
+    message = getattr(exc, "message", None)
+    shown = f" {str.__str__(message)[:60]!r}" if isinstance(message, str) and message else ""
+    return f"{type(exc).__name__}{shown}"
+
+
+def _text_of(exc: BaseException) -> str:
+    """``str(exc)``, never raising (an implementation's ``__str__`` may raise or return a non-str)."""
+    try:
+        return str.__str__(str(exc))
+    except Exception:  # noqa: BLE001
+        return "(its text could not be read: its __str__ failed)"
+
+
+def raising_line(tb: TracebackType | None) -> str:
+    """Where the implementation raised, as ``file:line: source``: the innermost frame outside the
+    kit, preferably outside numpy and the standard library too; "" when every frame is the kit's."""
+    frames = [f for f in traceback.extract_tb(tb) if not f.filename.startswith(KIT_DIR)]
+    if not frames:
+        return ""
+    f = ([f for f in frames if not _library(f.filename)] or frames)[-1]
+    source = (f.line or "").strip()
+    line = f"{os.path.basename(f.filename)}:{f.lineno}" + (f": {source}" if source else "")
+    return line if len(line) <= WHERE_LIMIT else line[: WHERE_LIMIT - 3] + "..."
+
+
+def _library(filename: str) -> bool:
+    if filename.startswith((_NUMPY_DIR, "<frozen ")):
+        return True
+    return filename.startswith(_STDLIB_DIR) and "-packages" + os.sep not in filename
 
 
 def call_failed(call: str, exc: Exception) -> tuple[str, Raised | None]:

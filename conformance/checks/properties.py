@@ -9,12 +9,14 @@ failure is shrunk exactly as a plain Hypothesis run would shrink it.
 
 Each example restarts the check's call record, so a failure's reproducer is the shrunk
 example's own calls. A layer's mask is random, so a failure may not replay; Hypothesis then
-reports it as flaky, and we report the original failure instead.
+reports it as flaky, and we report the original failure instead; when it finds several distinct
+failures, the first of them (:func:`_first_cause`), never the group that holds them.
 """
 
 from __future__ import annotations
 
 import contextvars
+import dataclasses
 import functools
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -22,7 +24,7 @@ from typing import Literal
 
 import numpy as np
 
-from .context import Blocked, ConformanceFailure, Context
+from .context import Blocked, ConformanceFailure, Context, group_members, leaves
 
 MAX_EXAMPLES = 10
 
@@ -104,17 +106,32 @@ def for_all_inputs(ctx: Context, prop: Callable[[Context, str], None], dtype: st
                 raise ShrinkNeeded(exc) from None
         return
 
-    from hypothesis import errors as herrors
-
     def test(x: np.ndarray) -> None:
         _begin_example(ctx)
         prop(ctx, expression(x, dtype))
 
     try:
         _given_arrays(ctx.seed, dtype, test)()
-    except herrors.Flaky as exc:
-        inner = [e for e in getattr(exc, "exceptions", ()) if isinstance(e, (ConformanceFailure, Blocked))]
-        if inner:
-            raise inner[0] from None
-        raise
+    except Exception as exc:
+        cause = _first_cause(exc)
+        if cause is exc:
+            raise
+        raise cause from None
+
+
+def _first_cause(exc: Exception) -> BaseException:
+    """What a live run reports when Hypothesis raised ``exc``: for an exception group (several
+    distinct failures, or a flaky one), the first failure of the clause inside it, else its first
+    leaf, never the group itself; any other exception as it is."""
+    if not group_members(exc):
+        return exc
+    found = leaves(exc)
+    ours = [e for e in found if isinstance(e, (ConformanceFailure, Blocked))]
+    if not ours:
+        return found[0]
+    first = ours[0]
+    if len(found) > 1:
+        note = f"(Hypothesis found {len(found)} distinct failures; this is the first of them)"
+        first.failure = dataclasses.replace(first.failure, evidence=(*first.failure.evidence, note))
+    return first
 

@@ -13,6 +13,7 @@ for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS", "NUME
     os.environ[_var] = "1"
 
 import abc  # noqa: E402, F401 - preloaded, so a submission's first use costs nothing
+import builtins  # noqa: E402
 import collections  # noqa: E402, F401
 import copy  # noqa: E402, F401
 import dataclasses  # noqa: E402, F401
@@ -20,6 +21,7 @@ import enum  # noqa: E402, F401
 import functools  # noqa: E402
 import importlib.util  # noqa: E402
 import itertools  # noqa: E402, F401
+import linecache  # noqa: E402 - for the line that raised (the sandbox may not be able to import it later)
 import math  # noqa: E402, F401
 import mmap  # noqa: E402
 import numbers  # noqa: E402, F401
@@ -28,6 +30,7 @@ import random  # noqa: E402
 import secrets  # noqa: E402, F401
 import signal  # noqa: E402, F401
 import socket  # noqa: E402
+import stat  # noqa: E402
 import sys  # noqa: E402
 import typing  # noqa: E402, F401
 import warnings  # noqa: E402, F401
@@ -56,7 +59,16 @@ MAX_RESULT_BYTES = 128 * 2**20
 # Bound when the fork server preloads this module, before any submission code runs: a submission
 # may rebind builtins.isinstance/type or np.ndarray/np.array_equal in its process, not these names.
 # (Patching this module itself could still misreport a result's type, never its values.)
-_type, _issubclass = type, issubclass
+_type, _issubclass, _str = type, issubclass, str
+# An exception's own traceback and a group's members, read through BaseException's getters (C code
+# a subclass's property of the same name never replaces). Groups are builtin from Python 3.11.
+_TRACEBACK = vars(BaseException)["__traceback__"].__get__
+_GROUP: Any = getattr(builtins, "BaseExceptionGroup", None)
+_GROUP_MEMBERS = vars(_GROUP)["exceptions"].__get__ if _GROUP is not None else None
+_GROUP_MESSAGE = vars(_GROUP)["message"].__get__ if _GROUP is not None else None
+_NO_TEXT = "(its text could not be read)"
+_KIT_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__))) + os.sep
+_LIBRARY_DIRS = (os.path.dirname(np.__file__) + os.sep, os.path.dirname(os.__file__) + os.sep, "<frozen ")
 _NDARRAY, _GENERIC, _UINT8, _asarray = np.ndarray, np.generic, np.dtype(np.uint8), np.asarray
 
 
@@ -108,8 +120,77 @@ def load(spec: ChildSpec) -> Any:
 
 
 def error_reply(exc: BaseException) -> dict[str, Any]:
-    names = [k.__name__ for k in type(exc).__mro__]
-    return {"ok": False, "error": type(exc).__name__, "mro": names, "message": str(exc)[:500]}
+    """An exception as the parent's answer. ``error``, ``mro`` and ``message`` are the exception's
+    own (the parent rebuilds the nearest builtin type from them, so what is shown never changes a
+    verdict); ``said_type`` and ``said_text`` are what to show, for a group its first leaf with a
+    note; ``where`` is the line that raised it. Never raises, whatever the exception does."""
+    try:
+        names = [_plain(k.__name__, 100) for k in _type(exc).__mro__][:64]
+    except BaseException:  # noqa: BLE001 - a metaclass's doing
+        names = ["?"]
+    reply = {"ok": False, "error": names[0], "mro": names, "message": _text_of(exc, 500)}
+    try:
+        leaf, count = _first_leaf(exc)
+        text = _text_of(leaf, 500)
+        if leaf is not exc:
+            group = f"{names[0]} {_plain(_GROUP_MESSAGE(exc), 60)!r}" if _GROUP_MESSAGE is not None else names[0]
+            note = f"{'the only exception' if count == 1 else f'first of {count} exceptions'} in {group}"
+            text = f"{text} ({note})" if text.strip() else f"(no message; {note})"
+        reply.update(said_type=_plain(_type(leaf).__name__, 100), said_text=text)
+        reply["where"] = _raising_line(_TRACEBACK(leaf) or _TRACEBACK(exc))
+    except BaseException:  # noqa: BLE001 - the parent falls back to error and message
+        pass
+    return reply
+
+
+def _plain(value: Any, limit: int) -> str:
+    """An exact str of at most ``limit`` characters (a str subclass's overrides never run), or a placeholder."""
+    return _str.__str__(value)[:limit] if _issubclass(_type(value), _str) else _NO_TEXT
+
+
+def _text_of(exc: BaseException, limit: int) -> str:
+    try:
+        return _plain(_str(exc), limit)
+    except BaseException:  # noqa: BLE001 - a __str__ that raises, or returns something else
+        return _NO_TEXT
+
+
+def _first_leaf(exc: BaseException) -> tuple[BaseException, int]:
+    """The first exception at the bottom of a (nested) exception group, and how many leaves it has."""
+    first, count, todo = None, 0, [exc]
+    while todo and count < 10_000:
+        e = todo.pop()
+        members = _GROUP_MEMBERS(e) if _GROUP_MEMBERS is not None and _issubclass(_type(e), _GROUP) else ()
+        if members and len(todo) < 10_000:
+            todo.extend(members[::-1])
+        else:
+            first, count = e if first is None else first, count + 1
+    return exc if first is None else first, count or 1
+
+
+def _raising_line(tb: Any) -> str:
+    """``file:line: source`` of the innermost frame in the submission's code (outside the kit,
+    preferably outside numpy and the standard library), at most 200 characters; "" if none."""
+    frames = []
+    for _ in range(10_000):
+        if tb is None:
+            break
+        filename = _plain(tb.tb_frame.f_code.co_filename, 4096)
+        if not filename.startswith(_KIT_DIR):
+            frames.append((filename, tb.tb_lineno))
+        tb = tb.tb_next
+    own = [f for f in frames if not (f[0].startswith(_LIBRARY_DIRS) and "-packages" + os.sep not in f[0])]
+    if not (own or frames):
+        return ""
+    filename, lineno = (own or frames)[-1]
+    source = ""
+    try:
+        if stat.S_ISREG(os.stat(filename).st_mode):  # never a FIFO or a device named as the file
+            source = _plain(linecache.getline(filename, lineno), 400).strip()
+    except BaseException:  # noqa: BLE001 - no source to show
+        pass
+    line = f"{os.path.basename(filename)}:{lineno}" + (f": {source}" if source else "")
+    return line if len(line) <= 200 else line[:197] + "..."
 
 
 def send(conn: socket.socket, exchange: mmap.mmap | None, header: dict[str, Any], arrays: list[np.ndarray] | None = None) -> None:

@@ -159,10 +159,27 @@ class RemoteError(Exception):
     """An exception raised in the sandbox whose type is not a builtin: carries its name."""
 
 
+SANDBOX_SAID = "sandbox_said"
+"""The attribute of a rebuilt exception holding what the submission's exception said, for
+``checks.context.raised_by``: ``(type name, text, raising line)``, plain capped strs."""
+
+
 def remote_exception(header: dict[str, Any]) -> Exception:
-    """Rebuild an exception of the nearest builtin type (ValueError stays ValueError), never a BaseException."""
-    message = f"{str(header.get('error', '?'))[:100]}: {str(header.get('message', ''))[:500]}"  # as the child caps them
-    mro = header.get("mro")
+    """Rebuild an exception of the nearest builtin type (ValueError stays ValueError), never a
+    BaseException, with text ``TypeName: message``. What the submission's exception said (its own
+    type's name, its text, or its first leaf's for a group, and the line that raised it) rides along
+    as the ``sandbox_said`` attribute. All of it is the child's say: only strs, capped, never evaluated."""
+    name, text = _said(header.get("error"), 100) or "?", _said(header.get("message"), 500)
+    message = f"{name}: {text}"
+    said = (_said(header.get("said_type"), 100) or name,
+            _said(header.get("said_text"), 700) if "said_text" in header else text,
+            _said(header.get("where"), 200))
+    exc = _nearest_builtin(header.get("mro"), message)
+    setattr(exc, SANDBOX_SAID, said)
+    return exc
+
+
+def _nearest_builtin(mro: Any, message: str) -> Exception:
     for name in mro if isinstance(mro, list) else []:
         if not isinstance(name, str):
             continue
@@ -173,3 +190,10 @@ def remote_exception(header: dict[str, Any]) -> Exception:
             except Exception:  # noqa: BLE001 - builtins with odd constructors
                 break
     return RemoteError(message)
+
+
+def _said(value: Any, limit: int) -> str:
+    """A str the child sent, capped, with what a UTF-8 file cannot hold escaped; "" for anything else."""
+    if not isinstance(value, str):
+        return ""
+    return value[:limit].encode("utf-8", "backslashreplace").decode("utf-8")
