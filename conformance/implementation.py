@@ -8,7 +8,6 @@ it in a confined child. Standard library only.
 
 from __future__ import annotations
 
-import random
 from abc import ABC, abstractmethod
 from collections.abc import Callable
 from typing import Any
@@ -22,8 +21,8 @@ class Implementation(ABC):
         """A layer for drop probability ``p``: an object with ``forward`` and ``backward``."""
 
     @abstractmethod
-    def reseed(self, seed: int) -> None:
-        """Seed the global generators its layers may draw from (numpy's and ``random``'s)."""
+    def reseed(self, seed: int) -> tuple[str, ...]:
+        """Seed the global generators its layers may draw from; return their names (for reproducers)."""
 
     def close(self) -> None:  # noqa: B027 - most implementations hold nothing
         """Release what it holds (a sandbox's process). Safe to call twice."""
@@ -43,11 +42,10 @@ class InProcess(Implementation):
     def build(self, p: Any) -> Any:
         return self.factory(p)
 
-    def reseed(self, seed: int) -> None:
-        import numpy as np
+    def reseed(self, seed: int) -> tuple[str, ...]:
+        from .seeding import seed_generators
 
-        np.random.seed(seed)
-        random.seed(seed)
+        return seed_generators(seed)
 
 
 def as_implementation(obj: Implementation | Callable[..., Any]) -> Implementation:

@@ -94,18 +94,20 @@ class Reproducer:
 
     seed: int
     calls: tuple[str, ...]
+    seeded: tuple[str, ...] = ()
+    """The global generators the kit seeded with ``seed`` before the check (``seeding.seed_generators``)."""
 
     def python(self, impl_value: str) -> list[str]:
         body = list(self.calls)
         if len(body) > MAX_REPRO_LINES:
             skipped = len(body) - MAX_REPRO_LINES
             body = body[: MAX_REPRO_LINES // 2] + [f"# ... {skipped} more calls ..."] + body[-MAX_REPRO_LINES // 2 :]
+        which = ", ".join(self.seeded) or "random, numpy.random"
         return [
-            "import random",
             "import numpy as np",
-            "from dropout_conformance import load_implementation",
+            "from dropout_conformance import load_implementation, seed_generators",
             f"impl = load_implementation({impl_value!r})",
-            f"np.random.seed({self.seed}); random.seed({self.seed})  # the check's seed: global-generator masks replay",
+            f"seed_generators({self.seed})  # the check's seed, as the kit set it in {which}: masks drawn from them replay",
             *body,
         ]
 

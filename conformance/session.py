@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from . import __version__
+from . import __version__, seeding
 from .expectations import Entry, ManifestError, check_coverage, find, judge, load_file, registered_manifest
 from .resolve import Selected
 from .results import CaseRecord, ImplementationRecord, RunRecord, Status
@@ -229,6 +229,10 @@ def start(config: pytest.Config, values: list[str], seed: int, profile: str) -> 
         raise pytest.UsageError(str(exc)) from None
     run.xfail_files = config.getoption("dropout_xfails")
     run.xfails = _load_manifests(run.xfail_files, run.implementations)
+    try:
+        seeding.registered()  # a broken third-party seeder is a setup error, not every case's failure
+    except seeding.SeederError as exc:
+        raise pytest.UsageError(str(exc)) from None
     run.report_paths = (config.getoption("dropout_report"), config.getoption("dropout_report_md"))
     config.pluginmanager.register(run, "dropout-conformance-run")
     if config.args_source != pytest.Config.ArgsSource.ARGS:

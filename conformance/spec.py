@@ -6,11 +6,12 @@ sections of ``docs/spec.md`` are generated from it when the site is built (``doc
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Literal
 
-SPEC_VERSION = "1.0"
+from .prerequisites import validate_requires
+
+SPEC_VERSION = "1.1"
 
 Level = Literal["MUST", "SHOULD"]
 
@@ -30,6 +31,9 @@ class Clause:
     requires: tuple[str, ...] = field(kw_only=True)
     """The clauses whose failure makes this clause's cases *blocked*: exactly the prerequisites its
     checks can raise as :class:`~dropout_conformance.checks.context.Blocked`."""
+    basis: tuple[str, ...] = field(default=(), kw_only=True)
+    """The statement's own words a MUST clause rests on, quoted from ``problem.md`` (a test checks
+    every quote is there): a MUST clause may demand only what these words require."""
 
 
 CLAUSES: tuple[Clause, ...] = (
@@ -37,14 +41,20 @@ CLAUSES: tuple[Clause, ...] = (
         "init.valid-p",
         "MUST",
         "Every valid p is accepted",
-        "`DropoutLayer(p)` succeeds for every p with 0 <= p < 1, whether p is a Python float, "
-        "the Python int 0, or a numpy floating scalar, and the layer's training forward then runs "
-        "on float64, float32 and float16 inputs.",
+        "`DropoutLayer(p)` succeeds for every p with 0 <= p < 1 given as a Python float, the "
+        "Python int 0 or a `numpy.float64` (a subclass of float), and the layer's training forward "
+        "then runs on float64, float32 and float16 inputs.",
         why=(
-            'int 0 and numpy scalars reach layers from configs and sweeps every day, and "accepted" means '
-            "usable: a float64 numpy p must not make forward fail on float16 activations."
+            'the statement\'s p is "a float": a numpy user writes `0` for it, and `np.float64` is a float. '
+            '"Accepted" means usable: a float64 numpy p must not make forward fail on float16 activations. '
+            "Narrower numpy scalars are not floats to Python: `init.numpy-p` (SHOULD)."
         ),
         requires=("train.output-shape",),
+        basis=(
+            "store the drop probability [p, with 0 <= p < 1]",
+            "`p`, a float drop probability in [[0, 1)]",
+            "`x`, an `np.ndarray` of activations",
+        ),
     ),
     Clause(
         "init.invalid-p",
@@ -58,6 +68,10 @@ CLAUSES: tuple[Clause, ...] = (
             "Published check 5."
         ),
         requires=(),
+        basis=(
+            "raise `ValueError` otherwise",
+            "`p`, a float drop probability in [[0, 1)]",
+        ),
     ),
     Clause(
         "infer.identity",
@@ -68,15 +82,27 @@ CLAUSES: tuple[Clause, ...] = (
         published=True,
         why='"At inference, forward returns the input untouched". Published check 1.',
         requires=("init.valid-p",),
+        basis=(
+            "if `training` is `False`, return `x` unchanged",
+            "At inference (`training=False`), `forward` returns the input untouched.",
+        ),
     ),
     Clause(
         "api.training-flag",
         "MUST",
         "The training flag",
-        "`forward` accepts `training` as a keyword and as the second positional argument; "
-        "when it is omitted the layer is in training mode.",
-        why="the signature `forward(self, x, training=True)` is part of the statement.",
-        requires=("init.valid-p", "train.output-shape"),
+        "`forward` accepts `training` as a keyword and as the second positional argument, and "
+        "the two agree; when it is omitted the layer is in training mode.",
+        why=(
+            "the signature `forward(self, x, training=True)` is part of the statement. Agreement is read "
+            "at inference, where a conforming layer returns x: when neither form returns x, the layer's "
+            "inference is what is wrong, and this clause is blocked by `infer.identity`."
+        ),
+        requires=("init.valid-p", "train.output-shape", "infer.identity"),
+        basis=(
+            "`forward(self, x, training=True)`",
+            "`training`, a bool: when `False`, `forward` is the identity",
+        ),
     ),
     Clause(
         "train.output-shape",
@@ -86,6 +112,10 @@ CLAUSES: tuple[Clause, ...] = (
         "(rank 1 to 4 here; 0-d and empty inputs are `shape.edge-cases`).",
         why="every other training check reads the output; when this fails they report *blocked*.",
         requires=("init.valid-p",),
+        basis=(
+            "`forward` returns an `np.ndarray`",
+            "`grad`, an `np.ndarray` of upstream gradients (same shape as `x`)",
+        ),
     ),
     Clause(
         "train.values",
@@ -96,6 +126,10 @@ CLAUSES: tuple[Clause, ...] = (
         published=True,
         why="inverted scaling. Published check 2. Checked over Hypothesis-generated shapes and values.",
         requires=("init.valid-p", "train.output-shape"),
+        basis=(
+            "return [x * m / (1-p)]",
+            "surviving activations are scaled up by [1/(1-p)] during training",
+        ),
     ),
     Clause(
         "train.fresh-mask",
@@ -106,6 +140,10 @@ CLAUSES: tuple[Clause, ...] = (
         "below 1e-12).",
         why='"randomly zeroes"; a mask drawn once or from a reseeded generator is no regulariser.',
         requires=("init.valid-p", "train.output-shape"),
+        basis=(
+            "randomly zeroes a fraction of activations during training",
+            "otherwise sample a binary mask",
+        ),
     ),
     Clause(
         "train.full-mask",
@@ -115,6 +153,9 @@ CLAUSES: tuple[Clause, ...] = (
         "axis of x.",
         why="\"a binary mask of x's shape\".",
         requires=("init.valid-p", "train.output-shape"),
+        basis=(
+            "sample a binary mask [m, each entry 1 with probability 1-p] of `x`'s shape",
+        ),
     ),
     Clause(
         "train.unbiased",
@@ -129,6 +170,10 @@ CLAUSES: tuple[Clause, ...] = (
             "at p = 0.5 cannot see. Published check 6."
         ),
         requires=("init.valid-p", "train.output-shape"),
+        basis=(
+            "each entry 1 with probability 1-p",
+            "The expected forward output equals x",
+        ),
     ),
     Clause(
         "train.p-zero",
@@ -142,6 +187,9 @@ CLAUSES: tuple[Clause, ...] = (
             "2**20 elements at p = 0; missing them all has probability e**-16)."
         ),
         requires=("init.valid-p", "train.output-shape"),
+        basis=(
+            "p = 0 is a no-op (mask all ones).",
+        ),
     ),
     Clause(
         "back.before-forward",
@@ -151,6 +199,9 @@ CLAUSES: tuple[Clause, ...] = (
         "exception (any type).",
         why='"raise if forward was never called".',
         requires=("init.valid-p", "train.output-shape"),
+        basis=(
+            "`backward` must use the mask saved during `forward` (raise if `forward` was never called).",
+        ),
     ),
     Clause(
         "back.mask-reuse",
@@ -165,15 +216,26 @@ CLAUSES: tuple[Clause, ...] = (
             "arbitrary grad against it."
         ),
         requires=("init.valid-p", "train.output-shape"),
+        basis=(
+            "route gradients through the same mask and scale: [grad * m / (1-p)]",
+            "The backward pass reuses the identical mask and scale.",
+        ),
     ),
     Clause(
         "back.repeatable",
         "MUST",
         "backward is repeatable",
-        "Calling `backward` twice with the same grad, with no forward in between, gives the "
+        "Calling `backward` twice with the same grad array, with no forward in between, gives the "
         "same result.",
-        why='backward "uses the stored mask"; it may not consume it, redraw it or scale grad in place.',
+        why=(
+            'backward "uses the stored mask"; it may not consume it, redraw it, or scale grad in place '
+            "(then the same array gives 2g, then 4g: seen in public layers). The kit passes the very same "
+            "array object twice, as a user's loop does."
+        ),
         requires=("init.valid-p", "train.output-shape"),
+        basis=(
+            "`backward` returns the gradient with respect to the input, using the stored mask and scale.",
+        ),
     ),
     Clause(
         "back.instance-isolation",
@@ -184,6 +246,9 @@ CLAUSES: tuple[Clause, ...] = (
         "same mask.",
         why="networks stack several dropout layers; a class-attribute mask breaks all but the last.",
         requires=("init.valid-p", "train.output-shape", "back.mask-reuse"),
+        basis=(
+            "sample a binary mask [m, each entry 1 with probability 1-p] of `x`'s shape, store it",
+        ),
     ),
     Clause(
         "example.statement",
@@ -194,6 +259,24 @@ CLAUSES: tuple[Clause, ...] = (
         "[0.2, 0, 0.6, 0].",
         why="the statement's own numbers, checked literally.",
         requires=("init.valid-p", "train.output-shape"),
+        basis=(
+            "Example: x = [1, 2, 3, 4], p = 0.5, sampled mask = [1, 0, 1, 0]: forward(x) -> [2, 0, 6, 0]",
+            "backward([0.1, 0.2, 0.3, 0.4]) -> [0.2, 0, 0.6, 0]",
+        ),
+    ),
+    Clause(
+        "init.numpy-p",
+        "SHOULD",
+        "Narrower numpy scalars work as p",
+        "A p given as a `numpy.float32` or `numpy.float16` scalar behaves as the Python float of the "
+        "same value: a valid one builds a layer whose training forward runs on float64, float32 and "
+        "float16 inputs, and an invalid one (1, NaN) raises `ValueError` at construction.",
+        why=(
+            "such scalars arrive from arrays and mixed-precision configs, but the statement's \"float\" does not "
+            "name them: a layer that computes `round(p * 2**32)` in p's own dtype overflows for float16 yet "
+            "is correct for every float p."
+        ),
+        requires=("init.valid-p", "init.invalid-p", "train.output-shape"),
     ),
     Clause(
         "infer.returns-input",
@@ -246,7 +329,11 @@ CLAUSES: tuple[Clause, ...] = (
         "After an inference forward, backward returns grad (within 4 ulp of the coarser dtype) "
         "or raises, and never applies a stale training mask; an inference call does not change "
         "later training behaviour.",
-        why="evaluation in the middle of training (Megatron-LM #411) must not corrupt the layer.",
+        why=(
+            "evaluation in the middle of training (Megatron-LM #411) must not corrupt the layer, and input "
+            "gradients at inference (saliency maps, adversarial examples) need backward to pair with the "
+            "latest forward, as Caffe's TEST phase and every autograd framework do."
+        ),
         requires=("init.valid-p", "train.output-shape"),
     ),
     Clause(
@@ -259,44 +346,6 @@ CLAUSES: tuple[Clause, ...] = (
         requires=("init.valid-p", "back.before-forward"),
     ),
 )
-
-MUTUAL_PREREQUISITES: frozenset[frozenset[str]] = frozenset({frozenset({"init.valid-p", "train.output-shape"})})
-"""The one cycle the prerequisite graph may have. Every check but init.valid-p's builds its layer
-through ``Context.construct`` (blocked by ``init.valid-p``), including ``train.output-shape``'s; and
-``init.valid-p`` is blocked by ``train.output-shape`` when forward fails for a plain float p too.
-The pair does not hide a broken layer: one that cannot be built fails init.valid-p's own cases, and
-one whose forward raises fails train.output-shape's."""
-
-
-def validate_requires(clauses: Iterable[Clause], mutual: frozenset[frozenset[str]] = MUTUAL_PREREQUISITES) -> None:
-    """Raise ValueError unless every prerequisite is a known clause other than its own, and the
-    graph has no cycle but the pairs in ``mutual`` (each of which must really be mutual)."""
-    graph = {c.id: set(c.requires) for c in clauses}
-    for cid, needs in graph.items():
-        unknown = sorted(needs - set(graph))
-        if unknown:
-            raise ValueError(f"{cid} requires unknown clauses {unknown}")
-        if cid in needs:
-            raise ValueError(f"{cid} requires itself")
-    for pair in mutual:
-        a, b = sorted(pair)
-        if b not in graph.get(a, set()) or a not in graph.get(b, set()):
-            raise ValueError(f"{a} and {b} are listed as mutual prerequisites but do not require each other")
-        graph[a].discard(b)
-        graph[b].discard(a)
-    done: set[str] = set()
-
-    def visit(cid: str, path: list[str]) -> None:
-        if cid in path:
-            raise ValueError(f"prerequisite cycle: {' -> '.join(path[path.index(cid):] + [cid])}")
-        if cid not in done:
-            for need in sorted(graph[cid]):
-                visit(need, [*path, cid])
-            done.add(cid)
-
-    for cid in graph:
-        visit(cid, [])
-
 
 validate_requires(CLAUSES)
 _BY_ID = {c.id: c for c in CLAUSES}

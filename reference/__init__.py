@@ -63,8 +63,12 @@ class DropoutLayer:
         keep = self._keep
         assert keep is not None
         dtype = a.dtype if np.issubdtype(a.dtype, np.inexact) else np.dtype(np.float64)
-        scaled = a.astype(dtype, copy=True)
-        with np.errstate(over="ignore"):  # 1/(1-p) beyond the dtype's range is inf, as IEEE arithmetic has it
-            scaled *= dtype.type(self._scale)
+        with np.errstate(over="ignore"):  # a survivor beyond the dtype's range is inf, as IEEE arithmetic has it
+            scale = dtype.type(self._scale)
+            if np.isfinite(scale):
+                scaled = a.astype(dtype, copy=True)
+                scaled *= scale
+            else:  # 1/(1-p) itself beyond the range (float16, p near 1): scale where 0 * 1/(1-p) is 0, then round
+                scaled = (a.astype(np.promote_types(dtype, np.float64)) * self._scale).astype(dtype)
         scaled[~keep] = 0
         return scaled

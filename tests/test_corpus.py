@@ -6,38 +6,46 @@ import zlib
 
 import pytest
 
+from dropout_conformance.checks import cases
 from dropout_conformance.spec import CLAUSES, clause
 from tests.corpus.loading import BUGGY, BUGGY_STRICT, CORRECT, failed_clauses, load, run_member
 
 CORRECT_SEEDS = (1, 2, 3)
+CLAUSE_OF = {c.key: c.clause for c in cases("strict")}
 
 
 def _seed(name: str) -> int:
     return zlib.crc32(name.encode())
 
 
-def assert_caught_exactly(path, module, seed, failed):
-    """CAUGHT_BY failed, and nothing outside CAUGHT_BY and ALSO_FAILS did."""
+def assert_caught_exactly(path, module, seed, outcomes):
+    """CAUGHT_BY failed, nothing outside CAUGHT_BY and ALSO_FAILS did, and every case of a clause in
+    BLOCKED was reported blocked (the bug is another clause's; this one cannot be judged)."""
+    failed = failed_clauses(outcomes)
     assert module.CAUGHT_BY in failed, f"{path.stem} (seed {seed}) not caught by {module.CAUGHT_BY}; failed: {sorted(failed)}"
     extra = sorted(failed - {module.CAUGHT_BY, *getattr(module, "ALSO_FAILS", ())})
     assert not extra, f"{path.stem} (seed {seed}) also failed {extra}: kit overreach, or ALSO_FAILS is missing them"
+    for cid in getattr(module, "BLOCKED", ()):
+        statuses = {k: o.status for k, o in outcomes.items() if CLAUSE_OF[k] == cid}
+        blocked = statuses and all(s == "blocked" for s in statuses.values())
+        assert blocked, f"{path.stem} (seed {seed}): {cid} not blocked: {statuses}"
 
 
 @pytest.mark.parametrize("path", BUGGY, ids=[p.stem for p in BUGGY])
 def test_buggy_member_is_caught_by_its_clause(path):
     module, _ = load(path)
     seed = _seed(path.stem)
-    assert_caught_exactly(path, module, seed, failed_clauses(run_member(path, seed)))
+    assert_caught_exactly(path, module, seed, run_member(path, seed))
 
 
 @pytest.mark.parametrize("path", BUGGY_STRICT, ids=[p.stem for p in BUGGY_STRICT])
 def test_should_bug_passes_spec_and_is_caught_under_strict(path):
     module, _ = load(path)
     seed = _seed(path.stem)
-    failed = failed_clauses(run_member(path, seed, "strict"))
-    must_failed = {c for c in failed if clause(c).level == "MUST"}
+    outcomes = run_member(path, seed, "strict")
+    must_failed = {c for c in failed_clauses(outcomes) if clause(c).level == "MUST"}
     assert not must_failed, f"{path.stem} (seed {seed}) fails MUST clauses {sorted(must_failed)}: it belongs in buggy/"
-    assert_caught_exactly(path, module, seed, failed)
+    assert_caught_exactly(path, module, seed, outcomes)
 
 
 @pytest.mark.parametrize("seed", CORRECT_SEEDS)

@@ -66,7 +66,7 @@ class DropoutLayer:
     def _apply(self, a):
         dtype = a.dtype if np.issubdtype(a.dtype, np.inexact) else np.dtype(np.float64)
         out = a.astype(dtype, copy=True)
-        out *= dtype.type(1.0 / (1.0 - self.p))
+        out /= dtype.type(1.0 - self.p)
         out[~self._keep] = 0
         return out
 
@@ -267,7 +267,7 @@ def test_bare_run_from_empty_folder_runs_the_suite(pt: pytest.Pytester) -> None:
     result.stdout.fnmatch_lines([f"collected {n} items"])
     h = header(result)
     assert (h["version"], h["spec"], h["profile"]) == (__version__, SPEC_VERSION, "spec")
-    assert SPEC_VERSION == "1.0"
+    assert SPEC_VERSION == "1.1"
     assert impl_lines(result) == [
         f"reference [baseline]: entry point 'reference' -> dropout_reference:DropoutLayer (dropout-conformance {__version__})"
     ]

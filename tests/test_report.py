@@ -38,7 +38,7 @@ def test_json_report_validates_and_records_every_status(impls):
     result = run(impls, *args, "-p", "xdist", "-n", "2")
     assert result.ret == 1
     report = validated(impls.path / "out" / "report.json")
-    assert report["seed"] == 7 and report["profile"] == "spec" and report["spec_version"] == "1.0"
+    assert report["seed"] == 7 and report["profile"] == "spec" and report["spec_version"] == "1.1"
     statuses = {(r["implementation"], r["status"]) for r in report["results"]}
     assert ("reference", "passed") in statuses
     assert ("accepts_one.py:DropoutLayer", "expected failure") in statuses

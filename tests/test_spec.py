@@ -16,7 +16,8 @@ import pytest
 
 from dropout_conformance import checks
 from dropout_conformance.checks import context
-from dropout_conformance.spec import CLAUSES, SPEC_VERSION, Clause, clause, in_profile, validate_requires
+from dropout_conformance.prerequisites import validate_requires
+from dropout_conformance.spec import CLAUSES, SPEC_VERSION, Clause, clause, in_profile
 
 DOCS = Path(__file__).parents[1] / "docs"
 SPEC_MD = DOCS / "spec.md"
@@ -321,3 +322,34 @@ def test_a_check_blocked_by_a_clause_it_does_not_require_is_a_kit_error():
     case = checks.Case(checks.Check("train.values", blocks_wrongly, ({},)), {}, "train.values-fake")
     with pytest.raises(KitError):
         run_case(case, DropoutLayer, 1)
+
+
+STATEMENT = DOCS / "statement.md"
+SHARED_STATEMENT = Path(__file__).parents[2] / "shared" / "seed" / "problem.md"
+
+
+def _flat(text: str) -> str:
+    return " ".join(text.split())
+
+
+def test_every_must_clause_quotes_the_statement_words_it_rests_on():
+    """A MUST clause demands only what the statement requires: it names the words, and they are there."""
+    statement = _flat(STATEMENT.read_text())
+    for c in CLAUSES:
+        if c.level == "MUST":
+            assert c.basis, f"{c.id}: a MUST clause without the statement's words it rests on (Clause.basis)"
+        missing = [quote for quote in c.basis if _flat(quote) not in statement]
+        assert not missing, f"{c.id}: not in docs/statement.md: {missing}"
+
+
+@pytest.mark.skipif(not SHARED_STATEMENT.exists(), reason="the shared seed folder is not beside this checkout")
+def test_the_statement_page_is_the_statement():
+    seed = SHARED_STATEMENT.read_text()
+    body = seed[seed.index("## Dropout layer") :]
+    assert body.strip() in STATEMENT.read_text()
+
+
+def test_the_audit_table_in_spec_md_is_current():
+    assert spec_clauses.audit_in(SPEC_MD.read_text()) == spec_clauses.audit(), (
+        "docs/spec.md's audit of MUST clauses is stale: run python docs/gen/spec_clauses.py --audit"
+    )

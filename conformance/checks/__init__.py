@@ -159,7 +159,7 @@ def _attempt(case: Case, impl: Implementation, seed: int) -> tuple[CaseOutcome, 
 
     ctx = Context(case.clause, impl, seed)
     try:
-        impl.reseed(seed)  # both global generators, at every case, wherever the layers live
+        ctx.generators = impl.reseed(seed)  # every global generator, at every case, wherever the layers live
         case.check.func(ctx, **case.params)
     except KitError:
         raise  # the kit's own bug: never blamed on the implementation

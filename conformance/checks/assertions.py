@@ -34,7 +34,8 @@ def coarser(*dtypes: np.dtype) -> np.dtype:
 
 
 def close_mask(got: np.ndarray, expected: np.ndarray, dtype: np.dtype) -> np.ndarray:
-    """Elementwise: ``got`` within ULPS ulp of ``expected`` (float64) at ``dtype``'s precision."""
+    """Elementwise: ``got`` within ULPS ulp of ``expected`` (float64) at ``dtype``'s precision; where
+    ``expected`` is beyond ``dtype``'s range (x/(1-p) for p close to 1 in float16), an infinity of its sign."""
     info = np.finfo(dtype)
     wide = got.astype(np.float64)
     with np.errstate(invalid="ignore", over="ignore"):
@@ -42,13 +43,13 @@ def close_mask(got: np.ndarray, expected: np.ndarray, dtype: np.dtype) -> np.nda
         tol *= ULPS * float(info.eps)
         tol += ULPS * float(info.smallest_subnormal)
         close = np.abs(wide - expected) <= tol
-    infinite = np.isinf(expected)
-    if infinite.any():
-        close |= (wide == expected) & infinite
+    beyond = np.abs(expected) > float(info.max)  # rounds to +-inf, or to +-max within the tolerance
+    if beyond.any():
+        close |= beyond & (np.abs(wide) >= float(info.max)) & (np.sign(wide) == np.sign(expected))
     return close
 
 
-def _mismatches(bad: np.ndarray, columns: dict[str, np.ndarray]) -> tuple[str, ...]:
+def mismatches(bad: np.ndarray, columns: dict[str, np.ndarray]) -> tuple[str, ...]:
     """Evidence lines: how many elements differ, and the first few with every column's value."""
     idx = np.argwhere(bad)
     rows = [f"  {bad.sum()} of {bad.size} elements differ; first {min(len(idx), MAX_SHOWN)}:"]
@@ -88,7 +89,7 @@ def assert_zero_or_scaled(ctx: Context, got: Any, base: np.ndarray, p: float, wh
             "some elements are neither",
             f"every element of {what} exactly 0 or input/(1-p) = input * {1 / (1 - p):.17g} "
             f"(p={p!r}), within {ULPS} ulp of {dtype}",
-            _mismatches(bad, {"input": base, "got": out, "scaled": expected}),
+            mismatches(bad, {"input": base, "got": out, "scaled": expected}),
         )
     return ~zero
 
@@ -107,7 +108,7 @@ def assert_masked(
             f"{int((~good).sum())} elements differ from input * m / (1-p)",
             f"{what} = input * m / (1-p) with m the mask of {mask_from} (p={p!r}), "
             f"exact 0 where m is 0, within {ULPS} ulp of {dtype} elsewhere",
-            _mismatches(~good, {"input": base, "m": keep.astype(np.int8), "got": out, "expected": expected}),
+            mismatches(~good, {"input": base, "m": keep.astype(np.int8), "got": out, "expected": expected}),
         )
 
 
@@ -119,7 +120,7 @@ def assert_same_values(ctx: Context, got: Any, x: np.ndarray, what: str) -> None
         ctx.fail(f"dtype {out.dtype}", f"{what} of dtype {x.dtype}, like x")
     bad = ~((out == x) | (np.isnan(out) & np.isnan(x)))
     if bad.any():
-        ctx.fail(f"{int(bad.sum())} elements differ from x", f"{what} equal to x", _mismatches(bad, {"x": x, "got": out}))
+        ctx.fail(f"{int(bad.sum())} elements differ from x", f"{what} equal to x", mismatches(bad, {"x": x, "got": out}))
 
 
 def assert_unchanged(ctx: Context, arr: np.ndarray, before: np.ndarray, what: str) -> None:
@@ -129,5 +130,5 @@ def assert_unchanged(ctx: Context, arr: np.ndarray, before: np.ndarray, what: st
         ctx.fail(
             "it was written to",
             f"{what} left unmodified by the call",
-            _mismatches(~((arr == before) | (np.isnan(arr) & np.isnan(before))), {"before": before, "after": arr}),
+            mismatches(~((arr == before) | (np.isnan(arr) & np.isnan(before))), {"before": before, "after": arr}),
         )

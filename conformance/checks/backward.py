@@ -8,7 +8,7 @@ import numpy as np
 from .. import statistics as st
 from ..results import RETURNED
 from . import check
-from .assertions import assert_array_of_shape, assert_masked, assert_zero_or_scaled, plain
+from .assertions import assert_array_of_shape, assert_masked, assert_zero_or_scaled, mismatches, plain
 from .context import Context, LayerHandle, raised_by, shape_problem, type_name
 
 REUSE_PARAMS = tuple({"p": p, "dtype": d} for p in st.UNBIASED_P for d in ("float64", "float32"))
@@ -32,10 +32,10 @@ def before_forward_raises(ctx: Context, p: float) -> None:
 
 
 def revealed_mask(ctx: Context, layer: LayerHandle, shape: tuple[int, ...], dtype: str, p: float, mask_from: str) -> np.ndarray:
-    """backward(ones) = m / (1-p) exposes the stored mask m, wherever x was 0 too."""
-    ones = ctx.array(f"np.ones({shape}, dtype='{dtype}')", name="ones")
-    before = plain(ones)
-    return assert_zero_or_scaled(ctx, layer.backward(ones, out="m_scaled"), before, p, f"backward(ones) after {mask_from}")
+    """backward(g) = g * m / (1-p) for a g with no zeros exposes the stored mask m, wherever x was 0 too."""
+    g = ctx.array(ctx.positive_input(shape, dtype), name="g_probe")
+    before = plain(g)
+    return assert_zero_or_scaled(ctx, layer.backward(g, out="dx_probe"), before, p, f"backward(g_probe) after {mask_from}")
 
 
 def kept_by(out: object) -> np.ndarray:
@@ -83,19 +83,27 @@ def mask_reuse(ctx: Context, p: float, dtype: str) -> None:
     assert_masked(ctx, layer.backward(g), g_before, mask, p, "backward(grad)", "the latest forward")
 
 
+WROTE_TO_GRAD = "; backward wrote to grad, so the second call scaled it again"
+
+
 @check("back.repeatable", tuple({"p": p} for p in (0.2, 0.5)))
 def repeatable(ctx: Context, p: float) -> None:
-    """Two backward calls with the same grad give the same gradient."""
+    """Two backward calls with the very same grad array give the same gradient, as a user's loop
+    sees it: a backward that scales grad in place returns 2g, then 4g."""
     layer = ctx.construct(p)
     x = ctx.array(ctx.signed_input((32, 32)))
     layer.forward(x)
-    g = ctx.array(ctx.signed_input((32, 32)), name="grad")
+    g = ctx.array(ctx.signed_input((32, 32), zeros=False), name="grad")
     g_before = plain(g)
     first = assert_array_of_shape(ctx, layer.backward(g, out="dx1"), g.shape, "backward(grad)")
-    g[...] = g_before  # a backward that scaled grad in place must not get a second helping
     second = assert_array_of_shape(ctx, layer.backward(g, out="dx2"), g.shape, "the second backward(grad)")
     if not np.array_equal(first, second, equal_nan=True):
-        ctx.fail("the two results differ", "backward(grad) twice gives the same result")
+        differ = ~((first == second) | (np.isnan(first) & np.isnan(second)))
+        ctx.fail(
+            "the two results differ" + (WROTE_TO_GRAD if not np.array_equal(g, g_before) else ""),
+            "backward(grad) twice, on the same array, gives the same result",
+            mismatches(differ, {"dx1": first, "dx2": second}),
+        )
 
 
 @check(
@@ -108,20 +116,21 @@ def instance_isolation(ctx: Context, p: float) -> None:
     n = st.size_for_distinct_masks(p)
     a = ctx.construct(p, name="a")
     b = ctx.construct(p, name="b")
-    expr = ctx.positive_input((n,))
+    expr = ctx.positive_input(ctx.shape_of_size(n))
     kept_a = kept_by(a.forward(ctx.array(expr, name="xa"), out="out_a"))
     kept_b = kept_by(b.forward(ctx.array(expr, name="xb"), out="out_b"))
+    shape = kept_a.shape
     if (kept_a == kept_b).all():
         ctx.fail(
             "both layers dropped exactly the same positions",
             f"two layers draw independent masks (equal with probability {st.same_mask_probability(p, n):.1e})",
         )
     for handle, own, other_name, other in ((a, kept_a, "b", kept_b), (b, kept_b, "a", kept_a)):
-        ones = ctx.array(f"np.ones({n})", name="ones")
-        result = handle.backward(ones, out="m_scaled")
-        problem = shape_problem(result, (n,))
+        probe = ctx.array(ctx.positive_input(shape), name="g_probe")
+        result = handle.backward(probe, out="dx_probe")
+        problem = shape_problem(result, shape)
         if problem:
-            ctx.block("back.mask-reuse", f"{handle.name}.backward(ones) {problem[0]}", returned_type=problem[1])
+            ctx.block("back.mask-reuse", f"{handle.name}.backward(g_probe) {problem[0]}", returned_type=problem[1])
         mask = plain(result) != 0
         if (mask == own).all():
             continue

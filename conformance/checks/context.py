@@ -198,6 +198,8 @@ class Context:
         self.time_budget = time_budget
         self.started = time.monotonic()
         self.rng = np.random.default_rng(seed)
+        self.generators: tuple[str, ...] = ()
+        """The global generators seeded with ``seed`` before the check ran (see :mod:`..seeding`)."""
         self._lines: list[str] = []
         self._names: dict[int, str] = {}
 
@@ -218,15 +220,29 @@ class Context:
         return int(self.rng.integers(0, 2**31 - 1))
 
     def signed_input(self, shape: tuple[int, ...], dtype: str = "float64", zeros: bool = True) -> str:
-        """Expression for normal values of both signs; with ``zeros``, every third entry is exactly 0."""
+        """Expression for normal values of both signs; with ``zeros``, exactly a third of the entries
+        (rounded down) are 0, at positions drawn from the seed."""
         normal = f"np.random.default_rng({self.seeded()}).standard_normal({shape})"
         if not zeros:
             return f"{normal}.astype('{dtype}')"
-        return f"({normal} * (np.arange({math.prod(shape)}) % 3 != 0).reshape({shape})).astype('{dtype}')"
+        where = f"np.random.default_rng({self.seeded()}).permutation({math.prod(shape)}) % 3 != 0"
+        return f"({normal} * ({where}).reshape({shape})).astype('{dtype}')"
 
     def positive_input(self, shape: tuple[int, ...], dtype: str = "float64") -> str:
-        """Expression for values in [1, 2): never 0, so a zero output means a dropped element."""
-        return f"(1.0 + np.random.default_rng({self.seeded()}).random({shape})).astype('{dtype}')"
+        """Expression for values spread log-uniformly over [0.1, 10): never 0 in any float dtype (so a
+        zero output means a dropped element), never constant, integer-valued or evenly spaced."""
+        return f"np.exp(np.random.default_rng({self.seeded()}).uniform(-2.3, 2.3, {shape})).astype('{dtype}')"
+
+    def shape_of_size(self, at_least: int) -> tuple[int, ...]:
+        """A shape of rank 1 to 3 drawn from the seed, with at least ``at_least`` elements (fewer than
+        one and a half times as many): a check that counts must not be recognisable by its inputs' shape."""
+        trailing: list[int] = []
+        for _ in range(int(self.rng.integers(0, 3))):
+            side = int(self.rng.integers(3, 40))
+            if math.prod(trailing) * side * 2 > at_least:
+                break
+            trailing.append(side)
+        return (-(-at_least // math.prod(trailing)), *trailing)
 
     def _bind(self, value: Any, name: str, expr: str) -> None:
         self._names[id(value)] = name
@@ -267,7 +283,8 @@ class Context:
         """A failure of this check's clause, with the calls recorded so far as its reproducer. ``got``,
         ``expected`` and ``evidence`` are the kit's words; what the implementation said goes in
         ``said`` (``raised=``, ``returned_type=``), kept apart."""
-        return Failure(self.clause.id, got, expected, evidence, reproducer=Reproducer(self.seed, tuple(self._lines)), **said)
+        reproducer = Reproducer(self.seed, tuple(self._lines), self.generators)
+        return Failure(self.clause.id, got, expected, evidence, reproducer=reproducer, **said)
 
     def fail(self, got: str, expected: str = "", evidence: tuple[str, ...] = (), **said: Any) -> NoReturn:
         """Stop the check: the implementation violates its clause."""

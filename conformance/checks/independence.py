@@ -68,11 +68,11 @@ def count_dispersion(ctx: Context, p: float, unit: str) -> None:
     if unit == "call":
         counts = []
         for i in range(k):
-            x = ctx.array(f"np.ones({UNIT})", name=f"x{i}")
+            x = ctx.array(ctx.positive_input((UNIT,)), name=f"x{i}")
             counts.append(int(np.count_nonzero(assert_array_of_shape(ctx, layer.forward(x, out=f"out{i}"), x.shape, "forward(x)"))))
     else:
         shape = (k, UNIT) if unit == "row" else (UNIT, k)
-        x = ctx.array(f"np.ones({shape})")
+        x = ctx.array(ctx.positive_input(shape))
         kept = assert_array_of_shape(ctx, layer.forward(x), shape, "forward(x)") != 0
         counts = kept.sum(axis=1 if unit == "row" else 0).tolist()
     inside = sum(lo <= c <= hi for c in counts)
@@ -115,7 +115,7 @@ def pair_agreement(ctx: Context, p: float, offset: str) -> None:
     layer = ctx.construct(p)
     agree = total = 0
     for i in range(calls):
-        x = ctx.array(f"np.ones(({rows_per_call}, {COLS}))", name=f"x{i}")
+        x = ctx.array(ctx.positive_input((rows_per_call, COLS)), name=f"x{i}")
         kept = assert_array_of_shape(ctx, layer.forward(x, out=f"out{i}"), x.shape, "forward(x)") != 0
         a, b = pairs(kept, offset)
         take = min(a.size, d.n - total)

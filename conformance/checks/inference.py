@@ -5,10 +5,11 @@ from __future__ import annotations
 import numpy as np
 
 from .. import statistics as st
-from ..results import RETURNED
+from ..implementation import ProcessFailure
+from ..results import RETURNED, Raised
 from . import check
 from .assertions import assert_array_of_shape, assert_masked, assert_same_values, assert_unchanged, plain
-from .context import Context, type_name
+from .context import Context, call_failed, shape_problem, type_name
 
 IDENTITY_PARAMS = tuple({"p": p, "dtype": d} for p in (0.0, 0.5, 0.95) for d in ("float64", "float32", "float16"))
 
@@ -26,11 +27,25 @@ def inference_is_identity(ctx: Context, p: float, dtype: str) -> None:
 
 @check("api.training-flag", chance=lambda: 3 * 0.5 ** (64 * 64))
 def training_flag(ctx: Context) -> None:
-    """training works by keyword and position; omitted, the layer trains (drops something)."""
+    """Omitted, the flag trains (something is dropped); given, keyword and position agree.
+
+    Agreement is read at inference, where a conforming layer returns x: the form that returns x
+    is the honoured one. When neither form returns x (or both raise), inference itself is broken
+    and this clause cannot be judged: blocked by infer.identity."""
     layer = ctx.construct(0.5)
     x = ctx.array(ctx.positive_input((64, 64)))
     before = plain(x)
-    assert_same_values(ctx, layer.forward(x, False), before, "forward(x, False)")
+    verdicts: dict[str, tuple[str, Raised | None]] = {}
+    for call, args, kwargs in (("forward(x, False)", (False,), {}), ("forward(x, training=False)", (), {"training": False})):
+        ctx.record(f"out = layer.{call}")
+        try:
+            verdicts[call] = _identity_problem(layer.layer.forward(x, *args, **kwargs), before), None
+        except ProcessFailure as exc:  # the process is gone: nothing left to compare
+            ctx.fail(call_failed(call, exc)[0])
+        except Exception as exc:  # noqa: BLE001 - compared with the other form below
+            verdicts[call] = call_failed(call, exc)
+        if not np.array_equal(x, before, equal_nan=True):
+            ctx.block("infer.identity", f"{call} wrote to x")
     calls = (
         ("forward(x)", lambda: layer.forward(x)),
         ("forward(x, True)", lambda: layer.forward(x, True)),
@@ -40,10 +55,32 @@ def training_flag(ctx: Context) -> None:
         out = plain(run())
         if not (out == 0).any():
             ctx.fail(
-                "nothing dropped",
+                "nothing dropped (after forward(x, False) and forward(x, training=False))",
                 f"{call} to train and drop about half of {x.size} elements at p=0.5 "
                 f"(keeping all has probability 2**-{x.size})",
             )
+    problems = {call: verdict for call, verdict in verdicts.items() if verdict[0]}
+    if len(problems) == 2:
+        ctx.block("infer.identity", f"neither form returns x: {'; '.join(problem for problem, _ in problems.values())}")
+    for call, (problem, raised) in problems.items():
+        other = next(c for c in verdicts if c != call)
+        ctx.fail(f"{call}: {problem}", f"{call} to mean what {other} means: inference, which returns x", raised=raised)
+
+
+def _identity_problem(got: object, x: np.ndarray) -> str:
+    """Why ``got`` is not x's values, shape and dtype, or "" (the kit's sentence)."""
+    problem = shape_problem(got, x.shape)
+    if problem:
+        return problem[0].replace(RETURNED, "a value of another type")
+    try:
+        out = plain(got)
+    except TypeError:
+        return "returned an object array"
+    if out.dtype != x.dtype:
+        return f"returned dtype {out.dtype}, not x's {x.dtype}"
+    if not np.array_equal(out, x, equal_nan=True):
+        return f"returned values that differ from x at {int((out != x).sum())} of {x.size} positions"
+    return ""
 
 
 @check("infer.returns-input", tuple({"p": p} for p in (0.0, 0.5)))
@@ -65,10 +102,11 @@ def inference_leaves_training_state(ctx: Context, p: float) -> None:
     """After an inference call, backward is the identity or raises; training afterwards is unaffected."""
     n = 2 * st.size_for_distinct_masks(p)
     layer = ctx.construct(p)
-    expr = ctx.positive_input((n,))
+    shape = ctx.shape_of_size(n)
+    expr = ctx.positive_input(shape)
     layer.forward(ctx.array(expr), out="out_train")
     layer.forward(ctx.array(expr, name="x_eval"), False, out="out_eval")
-    g = ctx.array(ctx.signed_input((n,), zeros=False), name="grad")
+    g = ctx.array(ctx.signed_input(shape, zeros=False), name="grad")
     g_before = plain(g)
     ctx.record("dx = layer.backward(grad)  # may raise; must not apply the training mask")
     try:
@@ -81,7 +119,7 @@ def inference_leaves_training_state(ctx: Context, p: float) -> None:
         zeroed = int((got == 0).sum())  # grad has no zeros, so any zero is a mask at work
         if zeroed:
             ctx.fail(
-                f"{zeroed} of {n} entries zeroed: a stale training mask was applied",
+                f"{zeroed} of {g.size} entries zeroed: a stale training mask was applied",
                 "backward after an inference forward returns grad unchanged, or raises",
             )
         assert_masked(ctx, got, g_before, np.ones(g.shape, dtype=bool), 0.0, what, "no mask (inference is the identity)")
@@ -90,8 +128,8 @@ def inference_leaves_training_state(ctx: Context, p: float) -> None:
         ctx.fail(
             "nothing dropped: the inference call switched the layer to inference for good",
             "forward(x) after an inference call trains again (drops about "
-            f"{p * n:.0f} of {n} entries; none dropped has probability {(1 - p) ** n:.0e})",
+            f"{p * out.size:.0f} of {out.size} entries; none dropped has probability {(1 - p) ** out.size:.0e})",
         )
-    mask = plain(layer.backward(ctx.array(f"np.ones({n})", name="ones"), out="m_scaled")) != 0
+    mask = plain(layer.backward(ctx.array(ctx.positive_input(shape), name="g_probe"), out="dx_probe")) != 0
     if not np.array_equal(mask, out != 0):
         ctx.fail("a different mask", "backward after the new training forward uses its mask")

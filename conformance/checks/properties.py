@@ -49,17 +49,22 @@ def live_hypothesis() -> Iterator[None]:
         _LIVE.reset(token)
 
 
-def _given_arrays(seed_value: int, dtype: str, test: Callable[[np.ndarray], None]) -> Callable[[], None]:
-    """``test`` under Hypothesis: arrays of ``dtype``, rank 1 to 4, sides 1 to 6, seeded."""
+def _given_arrays(seed_value: int, dtype: str, test: Callable[[np.ndarray], None], zeros: bool = True) -> Callable[[], None]:
+    """``test`` under Hypothesis: arrays of ``dtype``, rank 1 to 4, sides 1 to 6, seeded; values in
+    [-1e3, 1e3], exact zeros among them unless ``zeros`` is False (then |value| >= 2**-10)."""
     from hypothesis import HealthCheck, Phase, given, seed, settings
     from hypothesis import strategies as hs
     from hypothesis.extra import numpy as hnp
 
     width: Literal[16, 32, 64] = {2: 16, 4: 32, 8: 64}[np.dtype(dtype).itemsize]  # type: ignore[assignment]
-    elements = hs.one_of(
-        hs.just(0.0),
-        hs.floats(-1e3, 1e3, allow_nan=False, allow_infinity=False, allow_subnormal=False, width=width),
-    )
+
+    def finite(low: float, high: float) -> hs.SearchStrategy[float]:
+        return hs.floats(low, high, allow_nan=False, allow_infinity=False, allow_subnormal=False, width=width)
+
+    if zeros:
+        elements = hs.one_of(hs.just(0.0), finite(-1e3, 1e3))
+    else:
+        elements = hs.one_of(finite(2.0**-10, 1e3), finite(-1e3, -(2.0**-10)))
     arrays = hnp.arrays(dtype, hnp.array_shapes(min_dims=1, max_dims=4, min_side=1, max_side=6), elements=elements)
     run: Callable[[], None] = seed(seed_value)(
         settings(
@@ -81,10 +86,10 @@ def expression(x: np.ndarray, dtype: str) -> str:
 
 
 @functools.lru_cache(maxsize=256)
-def drawn_examples(seed_value: int, dtype: str) -> tuple[str, ...]:
+def drawn_examples(seed_value: int, dtype: str, zeros: bool = True) -> tuple[str, ...]:
     """The examples Hypothesis generates for this seed and dtype when every one passes."""
     exprs: list[str] = []
-    _given_arrays(seed_value, dtype, lambda x: exprs.append(expression(x, dtype)))()
+    _given_arrays(seed_value, dtype, lambda x: exprs.append(expression(x, dtype)), zeros)()
     return tuple(exprs)
 
 
@@ -92,13 +97,14 @@ def _begin_example(ctx: Context) -> None:
     """A fresh call record and the check's seed in both global generators, replayed or live alike
     (live, Hypothesis seeds ``random`` with 0 around each example; this seeds over it)."""
     ctx.restart()
-    ctx.impl.reseed(ctx.seed)
+    ctx.generators = ctx.impl.reseed(ctx.seed)
 
 
-def for_all_inputs(ctx: Context, prop: Callable[[Context, str], None], dtype: str) -> None:
-    """Run ``prop(ctx, x_expr)`` on Hypothesis-drawn arrays of ``dtype`` (rank 1 to 4)."""
+def for_all_inputs(ctx: Context, prop: Callable[[Context, str], None], dtype: str, *, zeros: bool = True) -> None:
+    """Run ``prop(ctx, x_expr)`` on Hypothesis-drawn arrays of ``dtype`` (rank 1 to 4), with exact
+    zeros among the values unless ``zeros`` is False."""
     if not _LIVE.get():
-        for expr in drawn_examples(ctx.seed, dtype):
+        for expr in drawn_examples(ctx.seed, dtype, zeros):
             _begin_example(ctx)
             try:
                 prop(ctx, expr)
@@ -111,7 +117,7 @@ def for_all_inputs(ctx: Context, prop: Callable[[Context, str], None], dtype: st
         prop(ctx, expression(x, dtype))
 
     try:
-        _given_arrays(ctx.seed, dtype, test)()
+        _given_arrays(ctx.seed, dtype, test, zeros)()
     except Exception as exc:
         cause = _first_cause(exc)
         if cause is exc:

@@ -24,6 +24,7 @@ from typing import Any
 import numpy as np
 
 from ..implementation import ForeignValue, Implementation, ProcessFailure
+from ..seeding import BUILTIN
 from . import child, confine, server
 from .channel import Channel, ChannelClosed, ChannelOverflow, ChannelTimeout, Output
 from .intake import take_in
@@ -183,8 +184,9 @@ class SandboxedFactory(Implementation):
 
     @property
     def output(self) -> str:
-        """What the submission printed, capped (with a note when something was dropped)."""
-        return self.captured.text()
+        """What the submission printed, capped (with a note when something was dropped); paths in its
+        copy read ``submission/...``, the same in every run (warnings print them)."""
+        return self.captured.text().replace(str(self.tmp / "submission"), "submission").replace(str(self.tmp), "sandbox")
 
     def close(self) -> None:
         self.stop()
@@ -292,10 +294,12 @@ class SandboxedFactory(Implementation):
             raise remote_exception(reply)
         return reply, body
 
-    def reseed(self, seed: int) -> None:
+    def reseed(self, seed: int) -> tuple[str, ...]:
         """Reseed the child's numpy and random globals (reproducible np.random use): the seed goes
-        with the next call, which is the first chance any submission code has to draw."""
+        with the next call, which is the first chance any submission code has to draw. A submission
+        imports nothing but the standard library and numpy, so these are all it can draw from."""
         self.seed_value, self.seed_sent = seed, False
+        return BUILTIN
 
     def build(self, p: Any) -> RemoteLayer:
         if self.channel is None:

@@ -1,6 +1,7 @@
 """Out-of-range p silently clipped into [0, 0.99] instead of raising ValueError (keras #9141, anchors bug 8)."""
 
 CAUGHT_BY = "init.invalid-p"
+ALSO_FAILS = ("train.values",)  # p = 0.99999 is clipped to 0.99: survivors scaled by 100, not 1e5
 
 import numpy as np
 

@@ -7,6 +7,7 @@ ALSO_FAILS = (
     "train.fresh-mask",
     "train.full-mask",
     "train.unbiased",
+    "train.p-zero",
     "back.mask-reuse",
     "back.instance-isolation",
     "example.statement",

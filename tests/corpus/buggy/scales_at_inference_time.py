@@ -1,8 +1,8 @@
 """Classic (non-inverted) dropout: no train-time scaling, outputs multiplied by 1-p at inference (anchors bug 3)."""
 
 CAUGHT_BY = "infer.identity"
+BLOCKED = ("api.training-flag",)  # forward(x, False) returns x * (1-p): the flag cannot be judged
 ALSO_FAILS = (
-    "api.training-flag",  # forward(x, False) returns x * (1-p)
     "train.values",  # survivors are x, not x/(1-p)
     "back.mask-reuse",  # backward is grad * m, not grad * m/(1-p)
     "example.statement",  # [1, 0, 3, 0] instead of [2, 0, 6, 0]

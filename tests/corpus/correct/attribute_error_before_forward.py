@@ -15,7 +15,7 @@ class DropoutLayer:
         if not training:
             return x
         self.mask = self.rng.random(x.shape) >= self.p
-        return x * self.mask * (1.0 / (1.0 - self.p))
+        return x * self.mask / (1.0 - self.p)
 
     def backward(self, grad):
-        return grad * self.mask * (1.0 / (1.0 - self.p))
+        return grad * self.mask / (1.0 - self.p)

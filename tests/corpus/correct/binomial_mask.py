@@ -19,9 +19,9 @@ class DropoutLayer:
             self.mask = None  # backward after inference then raises instead of reusing a stale mask
             return x
         self.mask = np.random.binomial(1, self.keep_prob, size=x.shape).astype(np.uint8)
-        return x * self.mask * (1.0 / self.keep_prob)
+        return x * self.mask / self.keep_prob
 
     def backward(self, grad):
         if self.mask is None:
             raise ValueError("forward must be called before backward")
-        return grad * self.mask * (1.0 / self.keep_prob)
+        return grad * self.mask / self.keep_prob

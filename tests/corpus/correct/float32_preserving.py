@@ -1,6 +1,7 @@
 """Keeps the input's floating dtype explicitly: the scale 1/(1-p) is computed once in float64
 and cast to the input dtype (dtype.type(scale)), the product is formed in that dtype and the
-boolean mask is multiplied in place. Uses a per-instance legacy np.random.RandomState."""
+dropped entries are then selected away with np.where (where the scale overflows the dtype, the product is formed
+in float64 and rounded). Uses a per-instance legacy np.random.RandomState."""
 
 STRICT = True  # claims the SHOULD clauses too
 
@@ -24,9 +25,13 @@ class DropoutLayer:
     def _apply(self, a):
         a = np.asarray(a)
         dtype = a.dtype if np.issubdtype(a.dtype, np.floating) else np.dtype(np.float64)
-        out = np.multiply(a, dtype.type(self._scale64), dtype=dtype)
-        out *= self._keep
-        return out
+        with np.errstate(over="ignore"):
+            scale = dtype.type(self._scale64)
+            if np.isinf(scale):  # 1/(1-p) beyond float16's range: 0 * inf would be NaN, so widen
+                out = np.multiply(a, self._scale64, dtype=np.float64).astype(dtype)
+            else:
+                out = np.multiply(a, scale, dtype=dtype)
+        return np.where(self._keep, out, 0)  # not out * keep: a survivor may be inf, and inf * 0 is NaN
 
     def forward(self, x, training=True):
         if not training:

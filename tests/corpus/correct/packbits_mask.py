@@ -1,6 +1,6 @@
 """Stores the mask compactly, one bit per element (np.packbits over the flattened mask), and
-unpacks it with np.unpackbits(count=...) in backward; the scale is applied with np.multiply
-on the unpacked boolean mask. Uses a per-instance default_rng."""
+unpacks it with np.unpackbits(count=...) in backward; survivors are divided by 1-p with np.divide(where=mask)
+into zeros. Uses a per-instance default_rng."""
 
 STRICT = True  # claims the SHOULD clauses too
 
@@ -15,7 +15,7 @@ class DropoutLayer:
         if math.isnan(p) or p < 0.0 or p >= 1.0:
             raise ValueError(f"p must be in [0, 1), got {p!r}")
         self.p = p
-        self.scale = 1.0 / (1.0 - p)
+        self.keep = 1.0 - p
         self._rng = np.random.default_rng()
         self._bits = None  # packed uint8 bits of the latest mask
         self._shape = None
@@ -32,9 +32,9 @@ class DropoutLayer:
         keep = self._rng.random(x.shape) >= self.p
         self._bits = np.packbits(keep.ravel())
         self._shape = x.shape
-        return np.multiply(x, self.scale) * keep
+        return np.divide(x, self.keep, out=np.zeros_like(x, dtype=np.result_type(x, 1.0)), where=keep)
 
     def backward(self, grad):
         if self._bits is None:
             raise RuntimeError("no mask stored: call forward first")
-        return np.multiply(grad, self.scale) * self._unpack()
+        return np.divide(grad, self.keep, out=np.zeros_like(grad, dtype=np.result_type(grad, 1.0)), where=self._unpack())

@@ -8,13 +8,13 @@ import numpy as np
 
 
 class DropoutLayer:
-    __slots__ = ("p", "_scale", "_rng", "_mask")
+    __slots__ = ("p", "_keep", "_rng", "_mask")
 
     def __init__(self, p):
         if math.isnan(p) or math.isinf(p) or p < 0 or p >= 1:
             raise ValueError(f"expected 0 <= p < 1, got {p}")
         self.p = float(p)
-        self._scale = 1.0 / (1.0 - self.p)
+        self._keep = 1.0 - self.p
         self._rng = np.random.default_rng()
         self._mask = None
 
@@ -22,9 +22,9 @@ class DropoutLayer:
         if not training:
             return x
         self._mask = self._rng.random(np.shape(x), dtype=np.float32) >= self.p
-        return self._mask * (x * self._scale)
+        return np.where(self._mask, x / self._keep, 0)
 
     def backward(self, grad):
         if self._mask is None:
             raise RuntimeError("backward() called before forward()")
-        return self._mask * (grad * self._scale)
+        return np.where(self._mask, grad / self._keep, 0)

@@ -1,4 +1,4 @@
-"""Writes into a zero-filled buffer with np.multiply(x, scale, out=buf, where=mask): dropped
+"""Writes into a zero-filled buffer with np.divide(x, 1 - p, out=buf, where=mask): dropped
 entries are never computed and stay exactly 0. The buffer has the input's floating dtype
 (float64 for integer inputs)."""
 
@@ -12,7 +12,7 @@ class DropoutLayer:
         if not isinstance(p, (int, float, np.number)) or not math.isfinite(p) or not 0 <= p < 1:
             raise ValueError(f"p must be a finite number in [0, 1), got {p!r}")
         self.p = float(p)
-        self.scale = 1.0 / (1.0 - self.p)
+        self.keep = 1.0 - self.p
         self.rng = np.random.default_rng()
         self.mask = None
 
@@ -20,7 +20,7 @@ class DropoutLayer:
         a = np.asarray(a)
         dtype = a.dtype if a.dtype.kind == "f" else np.float64
         buf = np.zeros(a.shape, dtype=dtype)
-        np.multiply(a, self.scale, out=buf, where=self.mask, casting="same_kind")
+        np.divide(a, self.keep, out=buf, where=self.mask, casting="same_kind")
         return buf
 
     def forward(self, x, training=True):

@@ -15,7 +15,7 @@ class DropoutLayer:
             raise ValueError(f"p out of range: {p}")
         self.p = float(p)
         self.threshold = np.uint64(round(self.p * 2.0**32))
-        self.scale = 1.0 / (1.0 - self.p)
+        self.keep = 1.0 - self.p
         self.rng = np.random.default_rng()
         self.mask = None
 
@@ -24,9 +24,9 @@ class DropoutLayer:
             return x
         r = self.rng.integers(0, 2**32, size=x.shape, dtype=np.uint32)
         self.mask = r >= self.threshold
-        return x * self.mask * self.scale
+        return x * self.mask / self.keep
 
     def backward(self, grad):
         if self.mask is None:
             raise RuntimeError("forward has not been called")
-        return grad * self.mask * self.scale
+        return grad * self.mask / self.keep

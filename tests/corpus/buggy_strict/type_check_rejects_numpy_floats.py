@@ -1,7 +1,7 @@
 """isinstance(p, (int, float)) raises TypeError for np.float32/np.float16 p (anchors bug 29)."""
 
-CAUGHT_BY = "init.valid-p"
-ALSO_FAILS = ("init.invalid-p",)  # np.float32('nan') gets TypeError instead of ValueError
+CAUGHT_BY = "init.numpy-p"  # np.float32 and np.float16 p; np.float64 subclasses float and passes
+ALSO_FAILS = ("lifecycle.inference",)  # backward after an inference call reuses the training mask
 
 import numpy as np
 
