@@ -216,7 +216,7 @@ def _check_toml(block: Block, ws: Path, entry_points: dict[str, dict[str, str]])
         load_rubric(str(path))
     if "project" in data:
         groups = data["project"].get("entry-points", {})
-        known = {"dropout_conformance.implementations", "dropout_conformance.xfails", "pytest11"}
+        known = {"dropout_conformance.implementations", "dropout_conformance.xfails", "dropout_conformance.seeders", "pytest11"}
         unknown = set(groups) - known
         if unknown:
             raise SnippetError(f"unknown entry point group(s) {sorted(unknown)}")

@@ -14,21 +14,24 @@ class DropoutLayer:
             raise ValueError(f"p must satisfy 0 <= p < 1, got {p!r}")
         self.p = p
         self._rng = np.random.default_rng(seed)
-        self._mask = None  # scaled mask (m / (1-p)) of the latest training forward
+        self._keep = None  # the mask of the latest training forward
         self._called = False
 
     def forward(self, x, training=True):
         self._called = True
         x = np.asarray(x)
         if not training:
-            self._mask = None
+            self._keep = None
             return x.copy()  # deliberate: a copy, listed in xfails.toml (infer.returns-input)
-        keep = self._rng.random(x.shape) >= self.p
-        self._mask = keep.astype(x.dtype) / x.dtype.type(1.0 - self.p)
-        return x * self._mask
+        self._keep = self._rng.random(x.shape) >= self.p
+        return self._apply(x)
 
     def backward(self, grad):
         if not self._called:
             raise RuntimeError("backward() before forward()")
         grad = np.asarray(grad)
-        return grad if self._mask is None else grad * self._mask
+        return grad if self._keep is None else self._apply(grad)
+
+    def _apply(self, a):
+        # a / (1-p) where kept, never a * (1/(1-p)) in a's dtype: in float16 near p = 1 that scale is inf
+        return np.where(self._keep, a / (1.0 - self.p), 0).astype(a.dtype, copy=False)
