@@ -24,6 +24,12 @@ from .spec import SPEC_VERSION, clause, in_profile
 
 SUITE_FILE = Path(__file__).parent / "suite" / "test_conformance.py"
 
+CASE_DATA = pytest.StashKey[dict[str, Any]]()
+"""Each test's data (implementation, clause, level, case, seed, rerun command, outcome), on its item.
+It travels on the test report as ``report.dropout`` (xdist carries extra report attributes to the
+controller), not as ``user_properties``: pytest's junitxml writes those into every ``<testcase>``,
+which xunit2 (its default family) forbids, and ``record_property`` warns there."""
+
 
 @dataclass
 class SuiteCase:
@@ -47,8 +53,8 @@ class SuiteCase:
     def verify(self, record: Any) -> None:
         """Run and judge the case; a failure fails the test, a blocked case is skipped as 'blocked'.
 
-        ``record`` (pytest's ``record_property``) receives the status as ``dropout_outcome``, so
-        the summary and reports never have to read it back from a message.
+        ``record(name, value)`` stores the status as ``dropout_outcome`` in the test's own data (see
+        :data:`CASE_DATA`), so the summary and reports never have to read it back from a message.
         """
         __tracebackhide__ = True
         from .checks import case_seed, run_case
@@ -69,6 +75,11 @@ class SuiteCase:
         if status is Status.FAILED:
             message = outcome.render(self.impl.value, self.rerun)
             pytest.fail(f"{message}\n(master seed {self.run.seed}, check seed {seed})", pytrace=False)
+
+
+def _junit_allows_case_properties(config: pytest.Config) -> bool:
+    """--junitxml is on with a family whose <testcase> may hold <properties> (xunit1, legacy)."""
+    return bool(getattr(config.option, "xmlpath", None)) and config.getini("junit_family") in ("xunit1", "legacy")
 
 
 def _record(report: pytest.TestReport, props: dict[str, Any]) -> CaseRecord:
@@ -118,6 +129,16 @@ class DropoutRun:
         chosen = cases(self.profile)
         return [SuiteCase(impl, case, self) for impl in self.implementations for case in chosen]
 
+    def suite_properties(self) -> dict[str, str]:
+        """The run as --junitxml's <testsuite> properties: what reproduces it, and against which spec."""
+        return {
+            "dropout_kit_version": __version__,
+            "dropout_spec_version": SPEC_VERSION,
+            "dropout_profile": self.profile,
+            "dropout_seed": str(self.seed),
+            "dropout_implementations": " ".join(i.name for i in self.implementations),
+        }
+
     def record(self) -> RunRecord:
         """The run as its views read it."""
         from .checks import cases
@@ -160,19 +181,29 @@ class DropoutRun:
             sc = callspec.params.get("dropout_case") if callspec is not None else None
             if isinstance(sc, SuiteCase):
                 c = clause(sc.case.clause)
-                item.user_properties += [
-                    ("dropout_impl", sc.impl.name),
-                    ("dropout_baseline", sc.impl.baseline),
-                    ("dropout_clause", c.id),
-                    ("dropout_level", c.level),
-                    ("dropout_case", sc.case.key),
-                    ("dropout_seed", self.seed),
-                    ("dropout_rerun", sc.rerun),
-                ]
+                item.stash[CASE_DATA] = {
+                    "dropout_impl": sc.impl.name,
+                    "dropout_baseline": sc.impl.baseline,
+                    "dropout_clause": c.id,
+                    "dropout_level": c.level,
+                    "dropout_case": sc.case.key,
+                    "dropout_seed": self.seed,
+                    "dropout_rerun": sc.rerun,
+                }
+
+    @pytest.hookimpl(hookwrapper=True)
+    def pytest_runtest_makereport(self, item: pytest.Item, call: pytest.CallInfo[None]) -> Any:
+        made = yield
+        data = item.stash.get(CASE_DATA, None)
+        if data is not None:
+            report = made.get_result()
+            report.dropout = dict(data)
+            if _junit_allows_case_properties(item.config):  # xunit1 has a place for them in each testcase
+                report.user_properties += list(data.items())
 
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
-        props = dict(report.user_properties)
-        if "dropout_clause" not in props:
+        props = getattr(report, "dropout", None)
+        if not isinstance(props, dict) or "dropout_clause" not in props:
             return
         if report.when == "call" or (report.when == "setup" and not report.passed):
             self.results.append(_record(report, props))

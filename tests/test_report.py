@@ -8,6 +8,7 @@ import xml.etree.ElementTree as ET
 import jsonschema
 import pytest
 
+from dropout_conformance import SPEC_VERSION
 from dropout_conformance.report import SCHEMA_FILE
 from tests.helpers import run, write
 from tests.test_manifest import ACCEPTS_ONE
@@ -67,9 +68,72 @@ def test_a_run_reproduces_from_its_report_alone(impls):
     assert strip(validated(impls.path / "r2.json")) == strip(report)
 
 
-def test_junitxml_carries_clause_level_and_seed(impls):
-    result = run(impls, "--dropout-impl=reference", "--dropout-seed=11", "--junitxml=junit.xml", "-k", "example")
-    assert result.ret == 0
+XUNIT2_SCHEMA = "pytest's testing/example_scripts/junit-10.xsd (pytest-dev/pytest@81ae293), its xunit2 schema"
+"""The rules below are that schema's, element by element: what each element may hold and carry."""
+XUNIT2_CHILDREN = {
+    "testsuites": {"testsuite"},
+    "testsuite": {"testsuite", "properties", "testcase", "system-out", "system-err"},
+    "properties": {"property"},
+    "property": set(),
+    "testcase": {
+        "skipped", "errors", "failure", "rerunFailure", "rerunError", "flakyFailure", "flakyError", "system-out", "system-err",
+    },
+}
+XUNIT2_ATTRIBUTES = {
+    "testsuites": ({"name", "time", "tests", "failures", "errors"}, set()),
+    "testsuite": (
+        {"name", "tests", "failures", "errors", "group", "time", "skipped", "timestamp", "hostname", "id", "package",
+         "file", "log", "url", "version"},
+        {"name", "tests", "failures", "errors"},
+    ),
+    "properties": (set(), set()),
+    "property": ({"name", "value"}, {"name", "value"}),
+    "testcase": ({"name", "time", "classname", "group"}, {"name"}),
+}
+
+
+def xunit2_problems(element: ET.Element) -> list[str]:
+    """Where ``element`` (a --junitxml root) breaks the xunit2 schema, checked as ``XUNIT2_SCHEMA`` states it."""
+    problems = []
+    for node in element.iter():
+        allowed = XUNIT2_CHILDREN.get(node.tag)
+        if allowed is None:
+            continue  # skipped, failure, system-out...: text content, any attributes the schema allows
+        wrong = [child.tag for child in node if child.tag not in allowed]
+        if wrong:
+            problems.append(f"<{node.tag}> holds {wrong}")
+        optional, required = XUNIT2_ATTRIBUTES[node.tag]
+        if set(node.attrib) - optional or required - set(node.attrib):
+            problems.append(f"<{node.tag}> attributes {sorted(node.attrib)}")
+    return problems
+
+
+def test_junitxml_is_valid_xunit2_under_warnings_as_errors(impls):
+    """pytest's default family (xunit2) forbids <properties> in a <testcase>, and record_property warns
+    there: with -W error every case used to be an error. The run's data is suite-level instead."""
+    result = run(impls, "--dropout-impl=reference", "--dropout-seed=11", "--junitxml=junit.xml", "-W", "error", "-k", "example")
+    assert result.ret == 0, result.stdout.str()
+    assert "warnings summary" not in result.stdout.str() and "PytestWarning" not in result.stdout.str()
+    root = ET.parse(impls.path / "junit.xml").getroot()
+    assert not xunit2_problems(root), xunit2_problems(root)
+    suite = {p.get("name"): p.get("value") for p in root.iter("property")}
+    assert suite["dropout_seed"] == "11" and suite["dropout_spec_version"] == SPEC_VERSION
+    assert suite["dropout_profile"] == "spec" and suite["dropout_implementations"] == "reference"
+    cases = list(root.iter("testcase"))
+    assert cases and all(c.find("properties") is None for c in cases)
+    # a failing implementation: failures, still valid
+    failing = run(impls, "--dropout-impl=listy.py:DropoutLayer", "--junitxml=bad.xml", "-W", "error", "-k", "train.output")
+    assert failing.ret == 1
+    bad = ET.parse(impls.path / "bad.xml").getroot()
+    assert not xunit2_problems(bad), xunit2_problems(bad)
+    assert bad.find(".//failure") is not None
+
+
+def test_junitxml_xunit1_carries_clause_level_and_seed_per_case(impls):
+    """xunit1 has room for per-case properties: there each case says its clause, level and rerun."""
+    result = run(impls, "--dropout-impl=reference", "--dropout-seed=11", "--junitxml=junit.xml", "-o", "junit_family=xunit1",
+                 "-W", "error", "-k", "example")
+    assert result.ret == 0, result.stdout.str()
     case = ET.parse(impls.path / "junit.xml").getroot().find(".//testcase")
     props = {p.get("name"): p.get("value") for p in case.iter("property")}
     assert props["dropout_clause"] == "example.statement"
