@@ -25,6 +25,24 @@ STATUSES = tuple(s.value for s in Status if s is not Status.NOT_RUN)
 DEPENDENCIES = ("numpy", "scipy", "pytest", "hypothesis")
 
 
+def unwritable(value: str, *, folder: bool = False) -> str | None:
+    """Why an output path cannot be written (its folder is created if missing), or None: checked
+    before a run starts, so a typo never costs a whole run. ``folder``: the path is a folder."""
+    import os
+
+    target = Path(value)
+    parent = target if folder else target.parent
+    try:
+        parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        return f"cannot create {parent}: {exc.strerror}"
+    if not os.access(parent, os.W_OK):
+        return f"{parent} is not writable"
+    if not folder and target.is_dir():
+        return "is a folder; give a file path"
+    return None
+
+
 def table(run: RunRecord) -> list[tuple[str, ...]]:
     """Header row, then one row per clause in the profile: clause, level, a cell per implementation."""
     names = [i.name for i in run.implementations]

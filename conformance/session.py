@@ -265,6 +265,12 @@ def start(config: pytest.Config, values: list[str], seed: int, profile: str) -> 
     except seeding.SeederError as exc:
         raise pytest.UsageError(str(exc)) from None
     run.report_paths = (config.getoption("dropout_report"), config.getoption("dropout_report_md"))
+    from .report import unwritable
+
+    for option, value in zip(("--dropout-report", "--dropout-report-md"), run.report_paths, strict=True):
+        problem = unwritable(value) if value else None
+        if problem:
+            raise pytest.UsageError(f"{option}={value}: {problem}")
     config.pluginmanager.register(run, "dropout-conformance-run")
     if config.args_source != pytest.Config.ArgsSource.ARGS:
         config.args[:] = [str(SUITE_FILE)]  # no paths given: run just the conformance suite

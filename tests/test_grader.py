@@ -178,3 +178,31 @@ def test_gradescope_run_autograder() -> None:
     _check_results(results, rubric.clauses)
     assert MARKER not in text and results["score"] < rubric.max_score, text
     assert files == ["results.json"]
+
+
+# ---------------------------------------------------------------------------------------------- CLI hygiene
+def test_an_attr_no_submission_defines_is_an_error_naming_what_they_define(tmp_path: Path) -> None:
+    """--attr Nope used to give everyone 0; now it stops before grading and lists the classes found."""
+    subs = tmp_path / "class"
+    subs.mkdir()
+    for name in ("np_where", "divide_by_keep"):
+        shutil.copy(HERE / "correct" / f"{name}.py", subs / f"{name}.py")
+    (subs / "symlinked.py").symlink_to("/dev/zero")  # never read: opened without following links
+    done, _ = _grade_cli(str(subs), "--attr", "Nope", cwd=tmp_path, tmpdir=Path(tempfile.gettempdir()), timeout=60)
+    assert done.returncode == 2, done.stderr
+    (line,) = done.stderr.strip().splitlines()
+    assert "--attr Nope: no submission defines Nope" in line and "DropoutLayer (2)" in line
+
+
+def test_a_name_with_control_characters_prints_escaped(tmp_path: Path) -> None:
+    """A student's file name must not write escape sequences or forged lines to the instructor's console."""
+    subs = tmp_path / "class"
+    subs.mkdir()
+    evil = "evil\x1b[2J\rbob: 6 of 6 graded"
+    shutil.copy(HERE / "correct" / "np_where.py", subs / f"{evil}.py")
+    shutil.copy(HERE / "correct" / "np_where.py", subs / "alice.py")
+    done, _ = _grade_cli(str(subs), "--seed", "5", cwd=tmp_path, tmpdir=Path(tempfile.gettempdir()), timeout=240)
+    assert done.returncode == 0, done.stderr
+    for text in (done.stdout, done.stderr):
+        assert "\x1b" not in text and "\r" not in text
+    assert "evil\\x1b[2J\\rbob: 6 of 6 graded: 6/6 graded" in done.stdout

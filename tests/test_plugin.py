@@ -364,6 +364,16 @@ USAGE_ERRORS = {
         True,
     ),
     "bad-form": (["--dropout-impl=mod.:X"], "ERROR: --dropout-impl=mod.:X: ", "neither a dotted module path nor a .py file", True),
+    # checked before the run, not a traceback after it: a report path that is a folder, or under a file
+    "report-is-folder": (
+        ["--dropout-impl=reference", "--dropout-report=sub"], "ERROR: --dropout-report=sub: ", "is a folder", True
+    ),
+    "report-under-file": (
+        ["--dropout-impl=reference", "--dropout-report-md=sub/impl.py/r.md"],
+        "ERROR: --dropout-report-md=sub/impl.py/r.md: ",
+        "cannot create sub/impl.py",
+        True,
+    ),
     "seed-not-int": (
         ["--dropout-impl=reference", "--dropout-seed=abc"],
         "ERROR: --dropout-seed=abc: ",

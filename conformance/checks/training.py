@@ -7,7 +7,7 @@ import numpy as np
 from .. import statistics as st
 from . import check
 from .assertions import assert_array_of_shape, assert_masked, assert_unchanged, assert_zero_or_scaled, plain
-from .context import Context
+from .context import Context, LayerHandle
 from .properties import for_all_inputs
 
 SHAPES = ((7,), (5, 6), (3, 4, 5), (2, 3, 4, 5))
@@ -28,9 +28,23 @@ EXTREME_P = 0.99999
 becomes when the scale itself is inf (0 * inf is NaN in IEEE arithmetic) is left open by the spec
 (docs/spec.md, ambiguity 11), and one element in 1e5 is kept, so a check could not see it reliably."""
 
-EXTREME_SURVIVORS_SIZE = 2_800_000
-"""Elements of the extra input at EXTREME_P: it holds no survivor with probability
-(1 - 1e-5)**2.8e6 < 1e-12, so survivors' values (finite below 0.655, inf above) are seen."""
+EXTREME_SURVIVORS_SIZE = 6_000_000
+"""Elements of the extra input at EXTREME_P, half (at random) in [0.1, 0.6), where x/(1-p) is a finite
+float16, half in [0.7, 10), where it overflows: Hypothesis's small arrays almost never hold a survivor
+at this p, this input surely does, in both halves (a correct layer keeps none of one half with
+probability (1 - (1-p)/2)**6e6 = e**-30)."""
+
+
+def _extreme_input(ctx: Context, dtype: str) -> np.ndarray:
+    ctx.restart()
+    ctx.record(f"layer = impl({EXTREME_P!r})")
+    uniform = f"np.random.default_rng({ctx.seeded()}).random({ctx.shape_of_size(EXTREME_SURVIVORS_SIZE)}, dtype='float32')"
+    return ctx.array(f"np.where((r := {uniform}) < 0.5, 0.1 + r, 0.7 + (r - 0.5) * 18.6).astype('{dtype}')")
+
+
+def _extreme_forward(layer: LayerHandle, x: np.ndarray) -> object:
+    with np.errstate(over="ignore"):  # survivors beyond float16's range: inf is right, no warning due
+        return layer.forward(x)
 
 
 @check("train.values", tuple({"p": p, "dtype": d} for p in (*st.UNBIASED_P, EXTREME_P) for d in DTYPES))
@@ -48,14 +62,10 @@ def survivors_scaled(ctx: Context, p: float, dtype: str) -> None:
         assert_zero_or_scaled(layer_ctx, out, before, p, "forward(x)")
 
     for_all_inputs(ctx, prop, dtype, zeros=p != EXTREME_P)
-    if p == EXTREME_P:  # Hypothesis's small arrays almost never hold a survivor here: one input that surely does
-        ctx.restart()
-        ctx.record(f"layer = impl({p!r})")
-        x = ctx.array(ctx.positive_input(ctx.shape_of_size(EXTREME_SURVIVORS_SIZE), dtype))
+    if p == EXTREME_P and dtype == "float16":  # where 1/(1-p) overflows; the float32/64 cases need no more
+        x = _extreme_input(ctx, dtype)
         before = plain(x)
-        with np.errstate(over="ignore"):
-            out = layer.forward(x)
-        assert_zero_or_scaled(ctx, out, before, p, "forward(x)")
+        assert_zero_or_scaled(ctx, _extreme_forward(layer, x), before, p, "forward(x)")
 
 
 @check(
@@ -131,6 +141,30 @@ def unbiased(ctx: Context, p: float) -> None:
             f"a kept fraction near 1-p = {d.keep:g}; scipy.stats.binomtest, one-sided "
             f"at {st.ALPHA / 2:g} each way, rejects a correct layer with probability {d.size:.2e}",
         )
+
+
+@check(
+    "train.unbiased",
+    ({"id": "overflow", "p": EXTREME_P, "dtype": "float16"},),
+    chance=lambda p, dtype: 2 * (1 - (1 - p) / 2) ** EXTREME_SURVIVORS_SIZE,
+)
+def survivors_at_extreme_p(ctx: Context, p: float, dtype: str) -> None:
+    """At p = 0.99999 about 1 element in 1e5 survives, in float16 too, where its x/(1-p) may overflow.
+
+    An output of 0 cannot tell a dropped element from a survivor scaled to 0, so *none kept* among
+    the 3 million of either half of the input is the failure: then E[forward(x)] = x cannot hold."""
+    layer = ctx.construct(p)
+    x = _extreme_input(ctx, dtype)
+    before = plain(x)
+    kept = assert_array_of_shape(ctx, _extreme_forward(layer, x), x.shape, "forward(x)") != 0
+    for name, half in (("[0.1, 0.6)", before < 0.65), ("[0.7, 10)", before >= 0.65)):
+        if not kept[half].any():
+            ctx.fail(
+                f"no element with x in {name} kept: all {int(half.sum())} of them are 0",
+                f"about {(1 - p) * half.sum():.0f} of them kept and scaled to x/(1-p) (a correct layer keeps "
+                f"none of them with probability {(1 - (1 - p) / 2) ** x.size:.0e}); a keep rate of 0 at p close "
+                "to 1, or survivors scaled to 0, which look dropped",
+            )
 
 
 @check("train.p-zero", ({"id": "float", "p": 0.0}, {"id": "int", "p": 0}))

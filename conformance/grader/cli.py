@@ -101,6 +101,12 @@ def parser() -> argparse.ArgumentParser:
     return p
 
 
+def shown(text: str) -> str:
+    """``text`` safe for a terminal: submission names and reasons come from students' file names, and a
+    control character (an escape sequence, a carriage return) must not rewrite the instructor's screen."""
+    return "".join(c if c.isprintable() else ascii(c)[1:-1] for c in text)
+
+
 def _progress(stream: Any, quiet: bool) -> Any:
     tty = stream.isatty()
     start = time.monotonic()
@@ -111,11 +117,11 @@ def _progress(stream: Any, quiet: bool) -> Any:
         rate = done / max(time.monotonic() - start, 1e-9)
         if tty:
             bar = "#" * int(30 * done / total)
-            stream.write(f"\r[{bar:<30}] {done}/{total} {rate:.1f}/s  {result.name[:30]:<30}")
+            stream.write(f"\r[{bar:<30}] {done}/{total} {rate:.1f}/s  {shown(result.name)[:30]:<30}")
             if done == total:
                 stream.write("\n")
         else:
-            stream.write(f"{done}/{total} {result.name}: {result.score:g}/{result.max_score:g} {result.status}\n")
+            stream.write(shown(f"{done}/{total} {result.name}: {result.score:g}/{result.max_score:g} {result.status}") + "\n")
         stream.flush()
 
     return show
@@ -123,22 +129,13 @@ def _progress(stream: Any, quiet: bool) -> Any:
 
 def _unwritable_output(args: argparse.Namespace) -> str | None:
     """Check every output location before grading, so a typo never costs a whole batch."""
-    from pathlib import Path
+    from ..report import unwritable
 
     for output in OUTPUTS:
-        option, is_dir = output.option, output.folder
-        value = getattr(args, option)
-        if not value:
-            continue
-        folder = Path(value) if is_dir else Path(value).parent
-        try:
-            folder.mkdir(parents=True, exist_ok=True)
-        except OSError as exc:
-            return f"--{option} {value}: cannot create {folder}: {exc.strerror}"
-        if not os.access(folder, os.W_OK):
-            return f"--{option} {value}: {folder} is not writable"
-        if not is_dir and Path(value).is_dir():
-            return f"--{option} {value}: is a folder; give a file path"
+        value = getattr(args, output.option)
+        problem = unwritable(value, folder=output.folder) if value else None
+        if problem:
+            return f"--{output.option} {value}: {problem}"
     return None
 
 
@@ -167,16 +164,16 @@ def _isolation(args: argparse.Namespace) -> tuple[Any, str | None]:
 def grade(args: argparse.Namespace) -> int:
     from ..sandbox.parent import Limits
     from ..selection import parse_seed
-    from .grade import DiscoveryError, discover, grade_all
+    from .grade import DiscoveryError, attr_nobody_defines, discover, grade_all
     from .rubric import RubricError, load_rubric, profile_rubric
 
     try:
         subs = discover(args.paths, args.entry)
         rubric = load_rubric(args.rubric) if args.rubric else profile_rubric(args.profile)
     except (DiscoveryError, RubricError) as exc:
-        print(f"dropout-conformance grade: error: {exc}", file=sys.stderr)
+        print(shown(f"dropout-conformance grade: error: {exc}"), file=sys.stderr)
         return 2
-    problem = _unwritable_output(args)
+    problem = _unwritable_output(args) or attr_nobody_defines(subs, args.attr)
     if problem:
         print(f"dropout-conformance grade: error: {problem}", file=sys.stderr)
         return 2
@@ -226,7 +223,7 @@ def grade(args: argparse.Namespace) -> int:
                 print(f"wrote {target}", file=sys.stderr)
     if not args.quiet:
         for s in run.submissions:
-            print(f"{s.name}: {s.score:g}/{s.max_score:g} {s.status}{': ' + s.reason if s.reason else ''}")
+            print(shown(f"{s.name}: {s.score:g}/{s.max_score:g} {s.status}{': ' + s.reason if s.reason else ''}"))
     return 0
 
 

@@ -83,6 +83,66 @@ def discover(paths: Iterable[str], entry: str | None = None) -> list[Submission]
     return found
 
 
+SCAN_LIMIT = 2**20
+"""Bytes of a submission's entry file read to list the names it defines (never more, never executed)."""
+
+
+def defined_names(sub: Submission) -> set[str] | None:
+    """The names the submission's entry file defines at top level (classes, functions, assignments),
+    read with ``ast`` and never run; None when that cannot be told (no regular file, too big, not Python).
+    Opened without following links and without blocking: the file is untrusted."""
+    import ast
+    import stat
+
+    if sub.entry is None:
+        return None
+    path = sub.source / sub.entry if sub.source.is_dir() else sub.source
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+    except OSError:
+        return None
+    try:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode) or info.st_size > SCAN_LIMIT:
+            return None
+        source = os.read(fd, SCAN_LIMIT)
+    finally:
+        os.close(fd)
+    try:
+        tree = ast.parse(source)
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return None
+    names: set[str] = set()
+    for node in tree.body:
+        if isinstance(node, (ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef)):
+            names.add(node.name)
+        elif isinstance(node, (ast.Assign, ast.AnnAssign)):
+            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+            names.update(t.id for t in targets if isinstance(t, ast.Name))
+        elif isinstance(node, (ast.Import, ast.ImportFrom)):
+            names.update((a.asname or a.name).split(".")[0] for a in node.names)
+    return names
+
+
+def attr_nobody_defines(subs: list[Submission], attr: str) -> str | None:
+    """The error for an ``--attr`` that no submission of a class defines, naming the classes that
+    they do define; None when one does, when names cannot be read, or for a single submission
+    (whose own report says what it lacks)."""
+    if len(subs) < 2:
+        return None
+    found = [names for names in (defined_names(s) for s in subs) if names is not None]
+    if not found or any(attr in names for names in found):
+        return None
+    counts: dict[str, int] = {}
+    for names in found:
+        for name in names:
+            if name[:1].isupper():
+                counts[name] = counts.get(name, 0) + 1
+    common = sorted(counts, key=lambda n: (-counts[n], n))[:5]
+    listed = ", ".join(f"{n} ({counts[n]})" for n in common) or "none"
+    return f"--attr {attr}: no submission defines {attr}; capitalised names they define (submissions): {listed}"
+
+
 def _score(line: RubricLine, verdict: ClauseVerdict[CaseOutcome], partial: bool, impl_value: str, cause: str = "") -> ClauseScore:
     c = clause(line.clause)
     fraction = verdict.passed / verdict.total if verdict.total else 0.0
