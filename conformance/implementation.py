@@ -12,6 +12,11 @@ from abc import ABC, abstractmethod
 from collections.abc import Callable
 from typing import Any
 
+SANDBOX_SAID = "sandbox_said"
+"""The attribute of an exception rebuilt from a sandbox's reply (``sandbox.protocol.remote_exception``)
+holding what the submission's own exception said, for ``checks.context.raised_by``:
+``(type name, text, raising line)``, plain capped strs."""
+
 
 class Implementation(ABC):
     """A DropoutLayer implementation as the checks use it."""

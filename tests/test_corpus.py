@@ -6,12 +6,10 @@ import zlib
 
 import pytest
 
-from dropout_conformance.checks import cases
 from dropout_conformance.spec import CLAUSES, clause
-from tests.corpus.loading import BUGGY, BUGGY_STRICT, CORRECT, failed_clauses, load, run_member
+from tests.corpus.loading import BUGGY, BUGGY_STRICT, CLAUSE_OF, CORRECT, failed_clauses, load, run_member
 
 CORRECT_SEEDS = (1, 2, 3)
-CLAUSE_OF = {c.key: c.clause for c in cases("strict")}
 
 
 def _seed(name: str) -> int:

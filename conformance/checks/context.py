@@ -21,7 +21,7 @@ from typing import Any, NoReturn
 
 import numpy as np
 
-from ..implementation import ForeignValue, Implementation, ProcessFailure
+from ..implementation import SANDBOX_SAID, ForeignValue, Implementation, ProcessFailure
 from ..results import RETURNED, Failure, Raised, Reproducer
 from ..spec import clause as lookup_clause
 
@@ -51,9 +51,6 @@ KIT_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__))) + os.sep
 _NUMPY_DIR = os.path.dirname(np.__file__) + os.sep
 _STDLIB_DIR = os.path.dirname(os.__file__) + os.sep
 WHERE_LIMIT = 200
-SANDBOX_SAID = "sandbox_said"
-"""The attribute of an exception rebuilt from a sandbox's reply (``sandbox.protocol.remote_exception``)
-holding what the submission's own exception said: ``(type name, text, raising line)``, capped strs."""
 
 
 def raised_by(exc: BaseException) -> Raised:

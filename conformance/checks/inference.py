@@ -8,8 +8,8 @@ from .. import statistics as st
 from ..implementation import ProcessFailure
 from ..results import RETURNED, Raised
 from . import check
-from .assertions import assert_array_of_shape, assert_masked, assert_same_values, assert_unchanged, plain
-from .context import Context, call_failed, shape_problem, type_name
+from .assertions import assert_array_of_shape, assert_masked, assert_same_values, assert_unchanged, plain, same_values_problem
+from .context import Context, call_failed, type_name
 
 IDENTITY_PARAMS = tuple({"p": p, "dtype": d} for p in (0.0, 0.5, 0.95) for d in ("float64", "float32", "float16"))
 
@@ -69,18 +69,11 @@ def training_flag(ctx: Context) -> None:
 
 def _identity_problem(got: object, x: np.ndarray) -> str:
     """Why ``got`` is not x's values, shape and dtype, or "" (the kit's sentence)."""
-    problem = shape_problem(got, x.shape)
-    if problem:
-        return problem[0].replace(RETURNED, "a value of another type")
-    try:
-        out = plain(got)
-    except TypeError:
-        return "returned an object array"
-    if out.dtype != x.dtype:
-        return f"returned dtype {out.dtype}, not x's {x.dtype}"
-    if not np.array_equal(out, x, equal_nan=True):
-        return f"returned values that differ from x at {int((out != x).sum())} of {x.size} positions"
-    return ""
+    problem = same_values_problem(got, x, "it")
+    if not problem:
+        return ""
+    text = f"{problem[0]} (expected {problem[1]})" if problem[1] else problem[0]
+    return text.replace(RETURNED, "a value of another type")
 
 
 @check("infer.returns-input", tuple({"p": p} for p in (0.0, 0.5)))

@@ -18,6 +18,8 @@ from typing import Any
 
 import numpy as np
 
+from ..implementation import SANDBOX_SAID
+
 NUMERIC_KINDS = "biufc"
 MAX_MESSAGE = 256 * 2**20  # bytes a child may send in one reply
 MAX_ELEMENTS = 32 * 2**20
@@ -157,11 +159,6 @@ def decode_p(spec: dict[str, Any]) -> Any:
 
 class RemoteError(Exception):
     """An exception raised in the sandbox whose type is not a builtin: carries its name."""
-
-
-SANDBOX_SAID = "sandbox_said"
-"""The attribute of a rebuilt exception holding what the submission's exception said, for
-``checks.context.raised_by``: ``(type name, text, raising line)``, plain capped strs."""
 
 
 def remote_exception(header: dict[str, Any]) -> Exception:

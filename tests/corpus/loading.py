@@ -8,7 +8,7 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
-from dropout_conformance.checks import run_all
+from dropout_conformance.checks import cases, run_all
 from dropout_conformance.resolve import resolve
 from dropout_conformance.results import CaseOutcome
 
@@ -16,6 +16,8 @@ HERE = Path(__file__).parent
 BUGGY = sorted((HERE / "buggy").glob("*.py"))
 BUGGY_STRICT = sorted((HERE / "buggy_strict").glob("*.py"))
 CORRECT = sorted((HERE / "correct").glob("*.py"))
+CLAUSE_OF = {c.key: c.clause for c in cases("strict")}
+"""The clause of every case key, in every profile."""
 
 
 def load(path: Path) -> tuple[ModuleType, str]:
@@ -36,10 +38,7 @@ def run_member(path: Path, seed: int, profile: str = "spec") -> dict[str, CaseOu
 
 
 def failed_clauses(outcomes: dict[str, CaseOutcome]) -> set[str]:
-    from dropout_conformance.checks import cases
-
-    by_key = {c.key: c.clause for c in cases("strict")}
-    return {by_key[k] for k, o in outcomes.items() if o.status == "failed"}
+    return {CLAUSE_OF[k] for k, o in outcomes.items() if o.status == "failed"}
 
 
 HOSTILE = sorted(p for p in (HERE / "hostile").iterdir() if not p.name.startswith((".", "_")) and (p.is_dir() or p.suffix == ".py"))
