@@ -98,7 +98,38 @@ def parser() -> argparse.ArgumentParser:
         help="grades are published: feedback files include the details of after_due_date/after_published clauses",
     )
     g.add_argument("-q", "--quiet", action="store_true", help="no progress output")
+    b = sub.add_parser(
+        "badge",
+        help="write a README badge (shields.io endpoint JSON) from a --dropout-report JSON report",
+        description="Count the MUST (and, under strict, SHOULD) clauses an implementation passed in a JSON "
+        "report and write shields.io's endpoint JSON, e.g. 'dropout spec 1.1 | 17/17 MUST'.",
+    )
+    b.add_argument("report", metavar="REPORT.json", help="a report written by pytest --dropout-report")
+    b.add_argument("--impl", default=None, metavar="NAME", help="the implementation (default: the only one besides the baseline)")
+    b.add_argument("-o", "--output", default=None, metavar="PATH", help="write the badge JSON here (default: standard output)")
     return p
+
+
+def badge(args: argparse.Namespace) -> int:
+    import json
+
+    from ..badge import BadgeError, endpoint, load
+    from ..report import unwritable
+    from .outputs.common import write_atomic
+
+    problem = unwritable(args.output) if args.output else None
+    try:
+        if problem:
+            raise BadgeError(f"--output {args.output}: {problem}")
+        data = json.dumps(endpoint(load(args.report), args.impl)) + "\n"
+    except BadgeError as exc:
+        print(shown(f"dropout-conformance badge: error: {exc}"), file=sys.stderr)
+        return 2
+    if args.output:
+        write_atomic(args.output, data)
+    else:
+        sys.stdout.write(data)
+    return 0
 
 
 def shown(text: str) -> str:
@@ -231,6 +262,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser().parse_args(argv)
     if args.command == "grade":
         return grade(args)
+    if args.command == "badge":
+        return badge(args)
     return 2  # pragma: no cover - argparse requires a command
 
 
