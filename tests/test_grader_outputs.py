@@ -170,7 +170,8 @@ def test_atomic_write_keeps_old_file_on_failure(tmp_path: Path) -> None:
 def test_csv_round_trips_names_and_points(tmp_path: Path, run: GradeRun) -> None:
     path = tmp_path / "grades.csv"
     outputs.csv_gradebook(run, path)
-    with open(path, newline="", encoding="utf-8") as f:
+    assert path.read_bytes().startswith(b"\xef\xbb\xbfname,"), "a BOM, so Excel reads UTF-8"
+    with open(path, newline="", encoding="utf-8-sig") as f:
         rows = list(csv.reader(f))
     assert rows[0] == ["name", "total", "max", *IDS, "status", "reason"]
     assert len(rows) == 1 + len(run.submissions) and all(len(r) == len(rows[0]) for r in rows)
@@ -187,7 +188,7 @@ def test_csv_blank_cell_for_missing_clause(tmp_path: Path) -> None:
     nothing = SubmissionResult("dave", "/subs/dave", "no submission", "no .py file found", [])
     path = tmp_path / "g.csv"
     outputs.csv_gradebook(make_run(perfect(), nothing), path)
-    rows = list(csv.reader(path.open(newline="")))
+    rows = list(csv.reader(path.open(newline="", encoding="utf-8-sig")))
     assert rows[2] == ["dave", "0", "0", *[""] * len(IDS), "no submission", "no .py file found"]
 
 
