@@ -20,3 +20,15 @@ def write(pytester: pytest.Pytester, relpath: str, source: str) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(textwrap.dedent(source))
     return path
+
+
+JENKINS_JUNIT_XSD = Path(__file__).parent / "schemas" / "jenkins-xunit-junit-10.xsd"
+"""The Jenkins xUnit plugin's junit-10.xsd (jenkinsci/xunit-plugin@0c37522, MIT; source in the file)."""
+
+
+def jenkins_junit_problems(path: Path) -> list[str]:
+    """Where the JUnit XML at ``path`` breaks Jenkins's schema, as ``xmlschema`` reports it."""
+    import xmlschema
+
+    schema = xmlschema.XMLSchema10(JENKINS_JUNIT_XSD)
+    return [str(error.reason) for error in schema.iter_errors(str(path))]

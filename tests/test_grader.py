@@ -57,6 +57,7 @@ def test_a_patched_array_equal_cannot_hide_an_input_mutation() -> None:
     for path, points in ((HERE / "hostile" / "monkeypatch_numpy.py", 0.0), (HERE / "correct" / "np_where.py", 1.0)):
         result = grade_submission(Submission(path.stem, path, path.name), rubric, SEED, limits)
         assert (result.status, result.score) == ("graded", points), f"{path.name}: {result.clauses}"
+        assert 0 < result.clauses[0].seconds <= result.execution_time, "each clause's own time, for JUnit"
 
 
 # ---------------------------------------------------------------------------------------------- command line

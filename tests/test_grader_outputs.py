@@ -7,6 +7,7 @@ import json
 import os
 import re
 import xml.etree.ElementTree as ET
+from collections import Counter
 from pathlib import Path
 
 import pytest
@@ -16,6 +17,7 @@ from dropout_conformance.grader.model import ClauseScore, GradeRun, SubmissionRe
 from dropout_conformance.grader.outputs.common import md
 from dropout_conformance.results import CaseOutcome, ClauseVerdict, Failure, Reproducer, Status, student_sentence
 from dropout_conformance.spec import clause
+from tests.helpers import jenkins_junit_problems
 
 HOSTILE = '../<script>x</script>, "quoted"'
 SECRET = "SECRET-HIDDEN-VALUE-0.731"
@@ -37,7 +39,7 @@ def score(cid: str, status: str = "passed", points: float | None = None, got: st
     verdict = ClauseVerdict.from_cases(cid, ran, 3)
     assert verdict.status.value == status
     return ClauseScore(cid, c.title, c.level, points, 1.0, verdict, VISIBILITY.get(cid, "visible"),  # type: ignore[arg-type]
-                       "/subs/x/dropout.py:DropoutLayer", cause)
+                       "/subs/x/dropout.py:DropoutLayer", cause, 0.0 if status == "not run" else 0.25)
 
 
 def perfect(name: str = "alice") -> SubmissionResult:
@@ -168,7 +170,8 @@ def test_atomic_write_keeps_old_file_on_failure(tmp_path: Path) -> None:
 def test_csv_round_trips_names_and_points(tmp_path: Path, run: GradeRun) -> None:
     path = tmp_path / "grades.csv"
     outputs.csv_gradebook(run, path)
-    with open(path, newline="", encoding="utf-8") as f:
+    assert path.read_bytes().startswith(b"\xef\xbb\xbfname,"), "a BOM, so Excel reads UTF-8"
+    with open(path, newline="", encoding="utf-8-sig") as f:
         rows = list(csv.reader(f))
     assert rows[0] == ["name", "total", "max", *IDS, "status", "reason"]
     assert len(rows) == 1 + len(run.submissions) and all(len(r) == len(rows[0]) for r in rows)
@@ -185,7 +188,7 @@ def test_csv_blank_cell_for_missing_clause(tmp_path: Path) -> None:
     nothing = SubmissionResult("dave", "/subs/dave", "no submission", "no .py file found", [])
     path = tmp_path / "g.csv"
     outputs.csv_gradebook(make_run(perfect(), nothing), path)
-    rows = list(csv.reader(path.open(newline="")))
+    rows = list(csv.reader(path.open(newline="", encoding="utf-8-sig")))
     assert rows[2] == ["dave", "0", "0", *[""] * len(IDS), "no submission", "no .py file found"]
 
 
@@ -235,26 +238,63 @@ def test_safe_names(names: list[str], stems: list[str | None] | None) -> None:
 # ---------------------------------------------------------------------------------------------- JUnit
 
 
-def test_junit_parses_and_counts(tmp_path: Path, run: GradeRun) -> None:
+def gitlab_status(case: ET.Element) -> str:
+    """A testcase's status as GitLab reads it (gitlabhq lib/gitlab/ci/parsers/test/junit.rb,
+    ``create_test_case``): failure, else error, else skipped, else success, from the child elements alone."""
+    for tag, status in (("failure", "failed"), ("error", "error"), ("skipped", "skipped")):
+        if case.find(tag) is not None:
+            return status
+    return "success"
+
+
+def test_junit_valid_for_jenkins_and_counts_what_gitlab_reads(tmp_path: Path, run: GradeRun) -> None:
     path = tmp_path / "junit.xml"
     outputs.junit(run, path)
+    assert not jenkins_junit_problems(path), jenkins_junit_problems(path)
     root = ET.parse(path).getroot()
     suites = root.findall("testsuite")
     assert [s.get("name") for s in suites] == [s.name for s in run.submissions]
+    for suite in suites:  # every count equals the children that Jenkins and GitLab read
+        statuses = Counter(gitlab_status(c) for c in suite.findall("testcase"))
+        assert (suite.get("tests"), suite.get("failures"), suite.get("errors"), suite.get("skipped")) == (
+            str(sum(statuses.values())), str(statuses["failed"]), str(statuses["error"]), str(statuses["skipped"]))
+        assert all(float(c.get("time", "x")) >= 0 for c in suite.findall("testcase"))
+    assert root.get("errors") == str(sum(int(s.get("errors", 0)) for s in suites))
     bob = suites[1]
     assert (bob.get("tests"), bob.get("failures"), bob.get("skipped"), bob.get("errors")) == ("6", "3", "1", "0")
     cases = bob.findall("testcase")
-    assert [c.get("name") for c in cases] == IDS and {c.get("classname") for c in cases} == {"Bob Smith, Jr."}
+    assert [c.get("name") for c in cases] == IDS
+    assert [c.get("classname") for c in cases][:3] == ["Bob Smith, Jr_.init", "Bob Smith, Jr_.infer", "Bob Smith, Jr_.train"]
+    assert cases[0].get("time") == "0.250", "the clause's own time"
     failure = cases[1].find("failure")
     assert failure is not None and failure.get("message") == "got: inference changed the values"
     assert "got x*2" in (failure.text or "")
     skipped = cases[5].find("skipped")
-    assert skipped is not None and "blocked" in (skipped.get("message") or "")
+    assert skipped is not None and "blocked by init.valid-p" in (skipped.get("message") or "")
     assert "STUDENT-STDOUT" in (bob.findtext("system-out") or ""), "control characters replaced, text kept"
-    carol = suites[2]
-    assert (carol.get("failures"), carol.get("skipped")) == ("0", "6")
-    assert all(c.find("skipped") is not None for c in carol.findall("testcase"))
     assert suites[3].get("name") == HOSTILE and suites[0].findall("testcase/failure") == []
+
+
+def test_the_jenkins_schema_check_rejects_what_jenkins_would(tmp_path: Path) -> None:
+    """The check can fail: a testcase without its required name, a suite without tests, a stray element."""
+    bad = tmp_path / "bad.xml"
+    bad.write_text('<testsuites><testsuite><testcase classname="a"/><bogus/></testsuite></testsuites>')
+    assert len(jenkins_junit_problems(bad)) >= 2
+
+
+@pytest.mark.parametrize("status", ["import error", "missing class", "crashed", "timed out", "refused", "no submission"])
+def test_junit_a_submission_that_could_not_run_is_red(tmp_path: Path, status: str) -> None:
+    """Jenkins and GitLab show a report of only <skipped> as green: a clause that could not run is an <error>."""
+    sub = broken()
+    sub.status = status  # type: ignore[assignment]
+    path = tmp_path / "junit.xml"
+    outputs.junit(make_run(sub), path)
+    assert not jenkins_junit_problems(path)
+    suite = ET.parse(path).getroot().find("testsuite")
+    assert suite is not None and (suite.get("errors"), suite.get("failures"), suite.get("skipped")) == ("6", "0", "0")
+    errors = suite.findall("testcase/error")
+    assert len(errors) == 6 and {e.get("type") for e in errors} == {status}
+    assert {e.get("message") for e in errors} == {"not run: the submission did not import"}
 
 
 # ---------------------------------------------------------------------------------------------- Feedback

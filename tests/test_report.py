@@ -11,7 +11,7 @@ import pytest
 from dropout_conformance import SPEC_VERSION
 from dropout_conformance.checks import cases
 from dropout_conformance.report import SCHEMA_FILE
-from tests.helpers import run, write
+from tests.helpers import jenkins_junit_problems, run, write
 from tests.test_manifest import ACCEPTS_ONE
 
 LISTY = ACCEPTS_ONE.replace("if p < 0 or p > 1:", "if not 0 <= p < 1:").replace(
@@ -117,6 +117,7 @@ def test_junitxml_is_valid_xunit2_under_warnings_as_errors(impls):
     assert "warnings summary" not in result.stdout.str() and "PytestWarning" not in result.stdout.str()
     root = ET.parse(impls.path / "junit.xml").getroot()
     assert not xunit2_problems(root), xunit2_problems(root)
+    assert not jenkins_junit_problems(impls.path / "junit.xml"), "Jenkins's own schema accepts it too"
     suite = {p.get("name"): p.get("value") for p in root.iter("property")}
     assert suite["dropout_seed"] == "11" and suite["dropout_spec_version"] == SPEC_VERSION
     assert suite["dropout_profile"] == "spec" and suite["dropout_implementations"] == "reference"
@@ -127,6 +128,7 @@ def test_junitxml_is_valid_xunit2_under_warnings_as_errors(impls):
     assert failing.ret == 1
     bad = ET.parse(impls.path / "bad.xml").getroot()
     assert not xunit2_problems(bad), xunit2_problems(bad)
+    assert not jenkins_junit_problems(impls.path / "bad.xml")
     assert bad.find(".//failure") is not None
 
 

@@ -92,6 +92,17 @@ def parser() -> argparse.ArgumentParser:
     )
     for output in OUTPUTS:
         g.add_argument(f"--{output.option}", metavar=output.metavar, help=f"{output.help} (read by {output.audience}s)")
+    g.add_argument("--gradebook", nargs=2, metavar=("LMS", "FILE"),
+                   help="write the grade-import CSV of LMS (canvas or moodle), one row per --roster student "
+                   "with a submission (read by instructors, imported by the LMS)")
+    g.add_argument("--roster", metavar="FILE",
+                   help="CSV naming each student's submission and LMS identity, e.g. the LMS's own gradebook export "
+                   "(see docs/instructors.md)")
+    g.add_argument("--roster-key", default="submission", metavar="COLUMN",
+                   help="the roster column holding submission names (default: submission; e.g. 'SIS Login ID')")
+    g.add_argument("--assignment", default="Dropout layer", metavar="NAME",
+                   help="the gradebook's grade column: for Canvas an existing assignment as its export names it, "
+                   "'Title (ID)', or a new title (default: Dropout layer)")
     g.add_argument(
         "--release",
         action="store_true",
@@ -170,6 +181,44 @@ def _unwritable_output(args: argparse.Namespace) -> str | None:
     return None
 
 
+def _gradebook_plan(args: argparse.Namespace, names: list[str]) -> tuple[Any, str | None]:
+    """The roster and its matching for ``--gradebook``, checked before grading, or why they cannot be used."""
+    from ..report import unwritable
+    from .outputs.lms import LMSES, assignment_problem, roster_problem
+    from .roster import RosterError, load_roster
+
+    if args.gradebook is None:
+        return None, ("--roster is read only with --gradebook canvas|moodle FILE" if args.roster else None)
+    lms, target = args.gradebook
+    if lms not in LMSES:
+        return None, f"--gradebook {lms}: choose canvas or moodle"
+    if not args.roster:
+        return None, f"--gradebook {lms} needs --roster FILE: a CSV naming each student's submission and {lms} identity"
+    try:
+        roster = load_roster(args.roster, args.roster_key)
+    except RosterError as exc:
+        return None, str(exc)
+    bad_path = unwritable(target)
+    problem = (f"--gradebook {lms} {target}: {bad_path}" if bad_path else None) or roster_problem(lms, roster) \
+        or assignment_problem(lms, args.assignment)
+    if problem:
+        return None, problem
+    matching = roster.match(names)
+    if names and not matching.pairs:
+        return None, (f"roster {args.roster}: no submission name is in its column {roster.key!r} (e.g. {names[0]!r}); "
+                      "name the column holding them with --roster-key")
+    return (lms, target, roster, matching), None
+
+
+def _write_gradebook(plan: Any, run: Any, assignment: str) -> None:
+    from .outputs.lms import report, write_gradebook
+
+    lms, target, roster, matching = plan
+    written = write_gradebook(lms, run, roster, matching, assignment, target)
+    for line in report(lms, target, roster, written):
+        print(shown(line), file=sys.stderr)
+
+
 def _isolation(args: argparse.Namespace) -> tuple[Any, str | None]:
     """The isolation to grade with, or why the grader refuses to grade."""
     from ..sandbox import probe
@@ -207,6 +256,10 @@ def grade(args: argparse.Namespace) -> int:
     problem = _unwritable_output(args) or attr_nobody_defines(subs, args.attr)
     if problem:
         print(f"dropout-conformance grade: error: {problem}", file=sys.stderr)
+        return 2
+    gradebook, problem = _gradebook_plan(args, [s.name for s in subs])
+    if problem:
+        print(shown(f"dropout-conformance grade: error: {problem}"), file=sys.stderr)
         return 2
     if args.gradescope and len(subs) != 1:
         print(f"dropout-conformance grade: error: --gradescope takes one submission, found {len(subs)}", file=sys.stderr)
@@ -252,6 +305,8 @@ def grade(args: argparse.Namespace) -> int:
             output.write(run, target, args.release)
             if not args.quiet:
                 print(f"wrote {target}", file=sys.stderr)
+    if gradebook:
+        _write_gradebook(gradebook, run, args.assignment)
     if not args.quiet:
         for s in run.submissions:
             print(shown(f"{s.name}: {s.score:g}/{s.max_score:g} {s.status}{': ' + s.reason if s.reason else ''}"))

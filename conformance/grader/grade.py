@@ -143,12 +143,13 @@ def attr_nobody_defines(subs: list[Submission], attr: str) -> str | None:
     return f"--attr {attr}: no submission defines {attr}; capitalised names they define (submissions): {listed}"
 
 
-def _score(line: RubricLine, verdict: ClauseVerdict[CaseOutcome], partial: bool, impl_value: str, cause: str = "") -> ClauseScore:
+def _score(line: RubricLine, verdict: ClauseVerdict[CaseOutcome], partial: bool, impl_value: str, cause: str = "",
+           seconds: float = 0.0) -> ClauseScore:
     c = clause(line.clause)
     fraction = verdict.passed / verdict.total if verdict.total else 0.0
     earned = fraction if partial else float(verdict.status is Status.PASSED)
     return ClauseScore(c.id, c.title, c.level, line.points * earned, line.points, verdict, line.visibility,  # type: ignore[arg-type]
-                       impl_value, cause)
+                       impl_value, cause, seconds)
 
 
 def _not_run(line: RubricLine, total: int, impl_value: str, cause: str) -> ClauseScore:
@@ -217,6 +218,7 @@ def grade_submission(sub: Submission, rubric: Rubric, seed: int, limits: Limits,
         timed_out = ""
         for line in rubric.lines:
             outcomes: list[CaseOutcome] = []
+            clause_start = time.monotonic()
             for case in by_clause[line.clause] if not timed_out else ():
                 # a clause's first failure is shrunk for the feedback; its verdict never depends on it
                 shrink = not any(o.status is Status.FAILED for o in outcomes)
@@ -227,7 +229,8 @@ def grade_submission(sub: Submission, rubric: Rubric, seed: int, limits: Limits,
             verdict = ClauseVerdict.from_cases(line.clause, outcomes, len(by_clause[line.clause]))
             if verdict.status is Status.NOT_RUN:  # the time ran out in this clause or an earlier one
                 result.status, result.reason = "timed out", timed_out
-            result.clauses.append(_score(line, verdict, rubric.partial_credit, impl_value, timed_out))
+            result.clauses.append(_score(line, verdict, rubric.partial_credit, impl_value, timed_out,
+                                         time.monotonic() - clause_start))
     finally:
         factory.close()
         result.output = factory.output

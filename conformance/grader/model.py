@@ -33,6 +33,9 @@ class ClauseScore:
     cause: str = ""
     """Why a NOT_RUN clause did not run, in the kit's words (an import error, the time limit): shown
     for every visibility, so it never quotes the submission (its status reason does that)."""
+    seconds: float = 0.0
+    """Wall time the clause's cases took in the sandbox (0 for a clause that did not run): JUnit's
+    per-testcase ``time``. Measured by the grader per clause, since a case outcome carries no time."""
 
     @property
     def status(self) -> str:

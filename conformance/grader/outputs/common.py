@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import csv
 import hashlib
+import io
 import json
 import os
 import re
@@ -124,6 +126,23 @@ def write_atomic(path: StrPath, text: str, newline: str | None = None) -> Path:
         tmp.unlink(missing_ok=True)
         raise
     return target
+
+
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+BOM = "\ufeff"
+"""UTF-8's byte-order mark: Excel reads a CSV as UTF-8 only with it (else names come out garbled)."""
+
+
+def cell(text: str) -> str:
+    """Defuse spreadsheet formula injection (a name like ``=HYPERLINK(...)``) with a leading apostrophe (OWASP)."""
+    return "'" + text if text.startswith(_FORMULA_START) else text
+
+
+def csv_text(rows: Iterable[Iterable[str]]) -> str:
+    """Rows as CSV text for Excel and LMS importers: a BOM, then RFC 4180 quoting and CRLF line ends."""
+    buf = io.StringIO()
+    csv.writer(buf, quoting=csv.QUOTE_MINIMAL).writerows(rows)
+    return BOM + buf.getvalue()
 
 
 def dumps(data: Any) -> str:
