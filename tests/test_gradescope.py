@@ -257,6 +257,13 @@ def test_the_wheel_is_valid_and_installs_into_a_fresh_target(tmp_path: Path) -> 
     where, scripts, plugins = done.stdout.splitlines()
     assert where.startswith(str(target)) and scripts == "['dropout-conformance']" and plugins == "['dropout_conformance.plugin']"
     assert (target / "bin" / "dropout-conformance").is_file()
+    rebuild = ("from pathlib import Path; from dropout_conformance.grader.autograder.wheel import build_wheel; "
+               f"print(build_wheel(Path({str(tmp_path / 'again')!r})))")
+    (tmp_path / "again").mkdir()
+    done = subprocess.run([sys.executable, "-I", "-c", f"import sys; sys.path.insert(0, {str(target)!r}); {rebuild}"],
+                          capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert Path(done.stdout.strip()).read_bytes() == wheel.read_bytes(), "a kit installed from the wheel rebuilds the same wheel"
 
 
 # ---------------------------------------------------------------------------------------------- end to end
@@ -373,3 +380,32 @@ def test_a_missing_file_is_a_zero_with_a_message_not_a_grader_failure(autograder
     assert results["score"] == 0 and "could not run" not in results["output"], text
     assert "**no submission**: expected dropout.py; you submitted:" in results["output"] and hint in results["output"]
     assert all(t["output"].startswith("not run: the expected file is not in the upload") for t in results["tests"])
+
+
+# ---------------------------------------------------------------------------------------------- bad input
+
+
+def _one_line_error(argv: list[str], tmp_path: Path) -> str:
+    done = subprocess.run([sys.executable, "-m", "dropout_conformance", *argv], cwd=tmp_path, capture_output=True,
+                          text=True, timeout=120)
+    lines = done.stderr.strip().splitlines()
+    assert done.returncode == 2 and len(lines) == 1 and done.stdout == "", (done.returncode, done.stderr)
+    return lines[0]
+
+
+def test_bad_input_is_a_one_line_error(tmp_path: Path) -> None:
+    rubric = tmp_path / "rubric.toml"
+    rubric.write_text('[clauses."init.invalid-p"]\npoints = 1\n\n[submission]\nfile = "dropout.py"\n')
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b").mkdir()
+    cases = {
+        ("grade", "a", "b", "--rubric", str(rubric)): "takes one upload folder, got 2 paths",
+        ("grade", "a", "--submission-file", "../x.py"): "plain .py file name",
+        ("gradescope-zip", "ag.zip", "--rubric", str(rubric), "--submission-file", "layer.py"):
+            "the rubric's [submission] file is 'dropout.py' but --submission-file is 'layer.py'",
+        ("gradescope-zip", "ag.zip", "--rubric", "missing.toml"): "cannot read rubric missing.toml",
+        ("gradescope-zip", str(tmp_path / "a"), "--rubric", str(rubric)): "is a folder",
+    }
+    for argv, expected in cases.items():
+        assert expected in _one_line_error(list(argv), tmp_path), argv
+    assert not (tmp_path / "ag.zip").exists()
