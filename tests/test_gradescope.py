@@ -330,6 +330,19 @@ def _run(root: Path, upload: dict[str, Path | str]) -> tuple[dict[str, Any], str
     return results, text + done.stdout + done.stderr
 
 
+def test_setup_installs_a_working_console_script_and_pytest_plugin(autograder: Path) -> None:
+    """The wheel's entry points work where setup.sh installed it: the console script runs, and pytest
+    loads the plugin through pytest11 (its options are in --help without -p)."""
+    venv = autograder / "dropout-venv" / "bin"
+    done = subprocess.run([str(venv / "dropout-conformance"), "--version"], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0 and done.stdout.startswith("dropout-conformance 0.1.0"), done.stderr
+    done = subprocess.run([str(venv / "python"), "-m", "pytest", "--help"], cwd=autograder, capture_output=True, text=True,
+                          timeout=120)
+    assert done.returncode == 0 and "--dropout-impl" in done.stdout, done.stderr
+    done = subprocess.run([str(venv / "python"), "-m", "pip", "check"], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stdout
+
+
 RUBRIC = load_rubric(str(EXAMPLE / "rubric.toml"))
 CORRECT = HERE / "correct" / "np_where.py"
 
