@@ -14,6 +14,7 @@ from typing import Any
 
 from .. import SPEC_VERSION, __version__
 from .outputs import OUTPUTS
+from .upload import DEFAULT_FILE
 
 SIZE = re.compile(r"^(\d+(?:\.\d+)?)([KMG]?)i?B?$", re.IGNORECASE)
 UNITS = {"": 1, "K": 2**10, "M": 2**20, "G": 2**30}
@@ -67,6 +68,9 @@ def parser() -> argparse.ArgumentParser:
     g.add_argument("--entry", default=None, help="file to import inside a submission folder (default: dropout.py, or the only .py)")
     g.add_argument("--attr", default="DropoutLayer", help="class or factory to grade (default: DropoutLayer)")
     g.add_argument("--rubric", default=None, metavar="FILE", help="TOML rubric: points (and visibility) per clause")
+    g.add_argument("--submission-file", default=None, metavar="NAME",
+                   help="single-submission mode: PATH is one upload, grade only its file NAME (e.g. dropout.py) and ignore "
+                        "the rest; default: the rubric's [submission] file")
     g.add_argument(
         "--profile",
         choices=("core", "spec", "strict"),
@@ -118,6 +122,16 @@ def parser() -> argparse.ArgumentParser:
     b.add_argument("report", metavar="REPORT.json", help="a report written by pytest --dropout-report")
     b.add_argument("--impl", default=None, metavar="NAME", help="the implementation (default: the only one besides the baseline)")
     b.add_argument("-o", "--output", default=None, metavar="PATH", help="write the badge JSON here (default: standard output)")
+    z = sub.add_parser(
+        "gradescope-zip",
+        help="build the autograder zip to upload to Gradescope",
+        description="Build a Gradescope autograder zip: setup.sh and run_autograder at its root, the rubric, this "
+        "kit's own wheel, and the kit's dependencies pinned to the versions installed here (see docs/instructors.md).",
+    )
+    z.add_argument("out", metavar="OUT.zip", help="the zip to write")
+    z.add_argument("--rubric", required=True, metavar="FILE", help="TOML rubric: points and visibility per clause")
+    z.add_argument("--submission-file", default=None, metavar="NAME",
+                   help=f"the one file a student submits (default: the rubric's [submission] file, else {DEFAULT_FILE})")
     return p
 
 
@@ -244,12 +258,19 @@ def _isolation(args: argparse.Namespace) -> tuple[Any, str | None]:
 def grade(args: argparse.Namespace) -> int:
     from ..sandbox.parent import Limits
     from ..selection import parse_seed
-    from .grade import DiscoveryError, attr_nobody_defines, discover, grade_all
+    from .grade import DiscoveryError, attr_nobody_defines, discover, grade_all, upload_submission
     from .rubric import RubricError, load_rubric, profile_rubric
+    from .upload import valid_file_name
 
     try:
-        subs = discover(args.paths, args.entry)
         rubric = load_rubric(args.rubric) if args.rubric else profile_rubric(args.profile)
+        single = args.submission_file or rubric.submission_file
+        problem = valid_file_name(single) if single else None
+        if problem:
+            raise DiscoveryError(f"--submission-file: {problem}")
+        if single and len(args.paths) != 1:
+            raise DiscoveryError(f"single-submission mode (grading {single}) takes one upload folder, got {len(args.paths)} paths")
+        subs = [upload_submission(args.paths[0], single)] if single else discover(args.paths, args.entry)
     except (DiscoveryError, RubricError) as exc:
         print(shown(f"dropout-conformance grade: error: {exc}"), file=sys.stderr)
         return 2
@@ -313,12 +334,33 @@ def grade(args: argparse.Namespace) -> int:
     return 0
 
 
+def gradescope_zip(args: argparse.Namespace) -> int:
+    from ..report import unwritable
+    from .autograder.bundle import BundleError, build_zip
+    from .autograder.wheel import WheelError
+
+    problem = unwritable(args.out)
+    if problem:
+        print(shown(f"dropout-conformance gradescope-zip: error: {args.out}: {problem}"), file=sys.stderr)
+        return 2
+    try:
+        names = build_zip(args.out, args.rubric, args.submission_file)
+    except (BundleError, WheelError) as exc:
+        print(shown(f"dropout-conformance gradescope-zip: error: {exc}"), file=sys.stderr)
+        return 2
+    print(f"wrote {shown(args.out)}: {', '.join(names)}")
+    print(f"built with Python {sys.version_info.major}.{sys.version_info.minor}: setup.sh installs that version on the image")
+    return 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = parser().parse_args(argv)
     if args.command == "grade":
         return grade(args)
     if args.command == "badge":
         return badge(args)
+    if args.command == "gradescope-zip":
+        return gradescope_zip(args)
     return 2  # pragma: no cover - argparse requires a command
 
 

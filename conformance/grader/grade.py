@@ -26,6 +26,7 @@ from ..sandbox.parent import CallTimeout, Limits, SandboxedFactory, SandboxError
 from ..spec import SPEC_VERSION, clause
 from .model import ClauseScore, GradeRun, SubmissionResult
 from .rubric import Rubric, RubricLine
+from .upload import find_submission_file, missing_message
 
 
 class DiscoveryError(Exception):
@@ -39,6 +40,8 @@ class Submission:
     """The submission's folder, or its single file."""
     entry: str | None
     """The file to import, relative to ``source`` (None: nothing suitable was found)."""
+    missing: str = ""
+    """Single-submission mode, file not found: what was expected and what the upload held (student names, printable)."""
 
 
 def _entry_in(folder: Path, entry: str | None) -> str | None:
@@ -81,6 +84,18 @@ def discover(paths: Iterable[str], entry: str | None = None) -> list[Submission]
     if dupes:
         raise DiscoveryError(f"two submissions share the name(s) {', '.join(dupes)}; grade them separately")
     return found
+
+
+def upload_submission(upload: str, file_name: str) -> Submission:
+    """Single-submission mode: the one file ``file_name`` in the upload folder, the rest ignored
+    (:mod:`.upload`); a submission with no entry, and the student's message, when it is not there."""
+    path = Path(upload)
+    if not path.is_dir():
+        raise DiscoveryError(f"{upload}: single-submission mode ([submission] file = {file_name!r}) takes the upload folder")
+    found = find_submission_file(path, file_name)
+    if found.path is None:
+        return Submission(path.resolve().name, path, None, missing_message(file_name, found))
+    return Submission(path.resolve().name, found.path, found.path.name)
 
 
 SCAN_LIMIT = 2**20
@@ -185,8 +200,10 @@ def grade_submission(sub: Submission, rubric: Rubric, seed: int, limits: Limits,
         return _none_run(rubric, by_clause, impl_value, cause)
 
     if sub.entry is None:
-        result.status, result.reason = "no submission", "no dropout.py (or single .py file) in the submission"
-        result.clauses = not_run_all(result.reason)
+        result.status = "no submission"
+        result.reason = sub.missing or "no dropout.py (or single .py file) in the submission"
+        result.clauses = not_run_all("the expected file is not in the upload (see the submission's status)" if sub.missing
+                                     else result.reason)
         return result
     kit_cause = {  # a clause's reason is the kit's words; the submission's own stay in result.reason
         "timed out": "the submission timed out while importing",

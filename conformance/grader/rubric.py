@@ -7,6 +7,9 @@
     points = 1
     visibility = "visible"          # hidden | after_due_date | after_published | visible
 
+    [submission]                    # optional: single-submission mode (Gradescope)
+    file = "dropout.py"             # the one file graded; the rest of the upload is ignored
+
 The default rubric gives 1 point to each of the six published checks (the `core` profile).
 Only clauses with points are run, so a rubric is also how an instructor picks the checks.
 """
@@ -18,6 +21,7 @@ from pathlib import Path
 
 from .._compat import tomllib
 from ..spec import CLAUSES, clause, in_profile
+from .upload import valid_file_name
 
 VISIBILITIES = ("hidden", "after_due_date", "after_published", "visible")
 
@@ -38,6 +42,8 @@ class Rubric:
     lines: tuple[RubricLine, ...]
     partial_credit: bool = False
     source: str = "default rubric: 1 point per clause of profile core"
+    submission_file: str | None = None
+    """``[submission] file``: grade this one file of an upload (:mod:`.upload`); None: discover submissions."""
 
     @property
     def clauses(self) -> list[str]:
@@ -61,9 +67,9 @@ def load_rubric(path: str) -> Rubric:
         raise RubricError(f"cannot read rubric {path}: {exc.strerror}") from None
     except tomllib.TOMLDecodeError as exc:
         raise RubricError(f"rubric {path} is not valid TOML: {exc}") from None
-    unknown = set(data) - {"rubric", "clauses"}
+    unknown = set(data) - {"rubric", "clauses", "submission"}
     if unknown:
-        raise RubricError(f"rubric {path}: unknown table(s) {sorted(unknown)}; use [rubric] and [clauses.\"ID\"]")
+        raise RubricError(f"rubric {path}: unknown table(s) {sorted(unknown)}; use [rubric], [clauses.\"ID\"] and [submission]")
     settings = data.get("rubric", {})
     extra = set(settings) - {"partial_credit"}
     if extra:
@@ -87,4 +93,20 @@ def load_rubric(path: str) -> Rubric:
         raise RubricError(f"rubric {path} gives points to no clause")
     order = {c.id: i for i, c in enumerate(CLAUSES)}
     lines.sort(key=lambda line: order[line.clause])
-    return Rubric(tuple(lines), bool(settings.get("partial_credit", False)), str(path))
+    return Rubric(tuple(lines), bool(settings.get("partial_credit", False)), str(path), _submission_file(path, data))
+
+
+def _submission_file(path: str, data: dict[str, object]) -> str | None:
+    """The ``[submission]`` table's ``file``, checked like every other key."""
+    if "submission" not in data:
+        return None
+    table = data["submission"]
+    if not isinstance(table, dict):
+        raise RubricError(f"rubric {path}: submission must be a table: [submission] file = \"dropout.py\"")
+    extra = set(table) - {"file"}
+    if extra:
+        raise RubricError(f"rubric {path}: unknown [submission] key(s) {sorted(extra)}; it takes only 'file'")
+    problem = valid_file_name(table.get("file"))
+    if problem:
+        raise RubricError(f"rubric {path}: [submission] {problem}")
+    return str(table["file"])
