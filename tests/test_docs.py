@@ -24,7 +24,7 @@ import snippets  # noqa: E402
 import spec_clauses  # noqa: E402
 
 GENERATED = {"reference.md", "clauses.md", "changelog.md", "examples/gradescope/index.md", "examples/prairielearn/index.md",
-             "examples/prairielearn/tests/index.md"}
+             "examples/prairielearn/tests/index.md", "examples/github-classroom/index.md"}
 OPTIONAL = {"benchmarks.md", "conformance-matrix.md", "adapters.md"}
 
 
