@@ -23,7 +23,8 @@ from dropout_conformance.spec import clause
 
 WHEEL = ".github/classroom/dropout_conformance-*.whl"
 """Where the template keeps the kit: a wheel committed beside the workflow (the kit is not on PyPI)."""
-COMMAND = "python -m pytest -p no:cacheprovider --dropout-impl=dropout.py:DropoutLayer --dropout-no-baseline --dropout-clause={}"
+COMMAND = ("python -m pytest -p no:cacheprovider -rs --dropout-impl=dropout.py:DropoutLayer --dropout-no-baseline "
+           "--dropout-clause={}")
 TIMEOUT_MINUTES = 5
 
 
