@@ -12,7 +12,7 @@ import pytest
 
 from .resolve import Selected
 from .selection import SelectionError, parse_seed
-from .spec import PROFILES
+from .spec import CLAUSES, PROFILES
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -32,6 +32,15 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         metavar="PROFILE",
         help="which clauses to check: core (the six published checks), spec (every MUST clause; "
         "default) or strict (MUST and SHOULD).",
+    )
+    group.addoption(
+        "--dropout-clause",
+        action="append",
+        default=[],
+        metavar="ID",
+        help="check only this clause (repeatable), whatever its level and the profile. The run then exits 0 "
+        "exactly when every named clause passes for every selected implementation: a clause blocked by a "
+        "failed prerequisite fails the run.",
     )
     group.addoption(
         "--dropout-seed",
@@ -86,17 +95,31 @@ def _seed(config: pytest.Config) -> int:
         raise pytest.UsageError(f"--dropout-seed={text}: {exc}") from None
 
 
+def _clauses(config: pytest.Config) -> list[str]:
+    import difflib
+
+    known = [c.id for c in CLAUSES]
+    named = config.getoption("dropout_clause")
+    for cid in named:
+        if cid not in known:
+            close = difflib.get_close_matches(cid, known, n=1)
+            hint = f"did you mean {close[0]}? " if close else ""
+            raise pytest.UsageError(f"--dropout-clause={cid}: no such clause; {hint}the clause IDs are in docs/spec.md")
+    return list(dict.fromkeys(named))
+
+
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "dropout_clause(id): the spec clause a conformance check enforces")
     profile = config.getoption("dropout_profile")
     if profile not in PROFILES:
         raise pytest.UsageError(f"--dropout-profile={profile}: choose one of {', '.join(PROFILES)}")
     seed = _seed(config)  # validated even when dormant, so a typo never passes silently
+    clauses = _clauses(config)
     values = config.getoption("dropout_impl")
     if values:
         from .session import start
 
-        start(config, values, seed, profile)
+        start(config, values, seed, profile, clauses)
 
 
 @pytest.fixture

@@ -122,12 +122,33 @@ class DropoutRun:
     xfail_files: list[str] = field(default_factory=list)
     results: list[CaseRecord] = field(default_factory=list)
     report_paths: tuple[str | None, str | None] = (None, None)
+    clauses: list[str] = field(default_factory=list)
+    """``--dropout-clause``: only these clauses' cases, at any level; empty: the profile's."""
 
-    def suite_cases(self) -> list[SuiteCase]:
+    def chosen_cases(self) -> list[Any]:
         from .checks import cases
 
-        chosen = cases(self.profile)
+        if self.clauses:
+            return [c for c in cases("strict") if c.clause in self.clauses]
+        return cases(self.profile)
+
+    def suite_cases(self) -> list[SuiteCase]:
+        chosen = self.chosen_cases()
         return [SuiteCase(impl, case, self) for impl in self.implementations for case in chosen]
+
+    def clauses_not_passed(self) -> list[str]:
+        """``clause (implementation): status`` for each named clause that did not pass, the baseline aside."""
+        from .results import ClauseVerdict
+
+        out = []
+        for impl in (i for i in self.implementations if not i.baseline):
+            for cid in self.clauses:
+                ran = [r for r in self.results if r.impl == impl.name and r.clause == cid]
+                total = sum(1 for c in self.chosen_cases() if c.clause == cid)
+                verdict = ClauseVerdict.from_cases(cid, ran, total)
+                if verdict.status is not Status.PASSED:
+                    out.append(f"{cid} ({impl.name}): {verdict.status.value}")
+        return out
 
     def suite_properties(self) -> dict[str, str]:
         """The run as --junitxml's <testsuite> properties: what reproduces it, and against which spec."""
@@ -144,9 +165,9 @@ class DropoutRun:
         from .checks import cases
 
         should = [clause(c.clause) for c in cases("strict") if clause(c.clause).level == "SHOULD"]
-        left_out = [c for c in should if not in_profile(c, self.profile)]
+        left_out = [] if self.clauses else [c for c in should if not in_profile(c, self.profile)]
         impls = [ImplementationRecord(i.name, i.value, i.how, i.baseline, i.error) for i in self.implementations]
-        return RunRecord(self.profile, self.seed, impls, self.xfail_files, len(cases(self.profile)), len(left_out), self.results)
+        return RunRecord(self.profile, self.seed, impls, self.xfail_files, len(self.chosen_cases()), len(left_out), self.results)
 
     # ---- hooks that exist only while a conformance run is active
     def pytest_report_header(self, config: pytest.Config) -> list[str]:
@@ -212,6 +233,13 @@ class DropoutRun:
         config = session.config
         if hasattr(config, "workerinput"):
             return  # under xdist the controller, which saw every worker's reports, writes the reports
+        missed = self.clauses_not_passed() if self.clauses else []
+        if missed and session.exitstatus == pytest.ExitCode.OK:
+            session.exitstatus = pytest.ExitCode.TESTS_FAILED  # a blocked clause's tests are skips, not failures
+            reporter = config.pluginmanager.get_plugin("terminalreporter")
+            if reporter is not None:
+                reporter.ensure_newline()
+                reporter.write_line(f"dropout-conformance: --dropout-clause not passed: {'; '.join(missed)}")
         from .report import build_json, markdown
 
         json_path, md_path = self.report_paths
@@ -250,10 +278,15 @@ def _load_manifests(files: list[str], impls: list[Selected]) -> list[Entry]:
     return entries
 
 
-def start(config: pytest.Config, values: list[str], seed: int, profile: str) -> DropoutRun:
+def start(config: pytest.Config, values: list[str], seed: int, profile: str, clauses: list[str] | None = None) -> DropoutRun:
     """Select, isolate and load the manifests of a conformance run, and register its hooks."""
+    from .checks import cases
+
+    unchecked = sorted(set(clauses or ()) - {c.clause for c in cases("strict")})
+    if unchecked:
+        raise pytest.UsageError(f"--dropout-clause: {', '.join(unchecked)} has no checks to run; name a clause the kit checks")
     try:
-        run = DropoutRun(select(values, not config.getoption("dropout_no_baseline")), seed, profile)
+        run = DropoutRun(select(values, not config.getoption("dropout_no_baseline")), seed, profile, clauses=list(clauses or ()))
         if config.getoption("dropout_isolate"):
             isolate(run.implementations)
     except SelectionError as exc:

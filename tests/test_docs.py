@@ -23,7 +23,8 @@ import reference_page  # noqa: E402
 import snippets  # noqa: E402
 import spec_clauses  # noqa: E402
 
-GENERATED = {"reference.md", "clauses.md", "changelog.md", "examples/gradescope/index.md"}
+GENERATED = {"reference.md", "clauses.md", "changelog.md", "examples/gradescope/index.md", "examples/prairielearn/index.md",
+             "examples/prairielearn/tests/index.md", "examples/github-classroom/index.md"}
 OPTIONAL = {"benchmarks.md", "conformance-matrix.md", "adapters.md"}
 
 

@@ -282,8 +282,10 @@ def grade(args: argparse.Namespace) -> int:
     if problem:
         print(shown(f"dropout-conformance grade: error: {problem}"), file=sys.stderr)
         return 2
-    if args.gradescope and len(subs) != 1:
-        print(f"dropout-conformance grade: error: --gradescope takes one submission, found {len(subs)}", file=sys.stderr)
+    per_submission = [f"--{o.option}" for o in OUTPUTS if o.one_submission and getattr(args, o.option)]
+    if per_submission and len(subs) != 1:
+        print(f"dropout-conformance grade: error: {', '.join(per_submission)}: one submission per run, found {len(subs)}; "
+              "grade them one at a time", file=sys.stderr)
         return 2
     seed = args.seed if args.seed is not None else parse_seed(None)
     isolation, problem = _isolation(args)

@@ -59,21 +59,34 @@ def on_config(config: Any) -> Any:
     return config
 
 
+def _hidden(path: Path, root: Path) -> bool:
+    """Under a dot-folder (``.github/``): mkdocs leaves such files out of the site."""
+    return any(part.startswith(".") for part in path.relative_to(root).parts)
+
+
 def _example_folders(docs: Path) -> list[Path]:
     root = docs / EXAMPLES
     if not root.is_dir():
         return []
-    return sorted(d for d in [root, *root.rglob("*")] if d.is_dir() and any(f.is_file() for f in d.iterdir())
-                  and not (d / "index.md").exists() and not (d / "README.md").exists())
+    return sorted(d for d in [root, *root.rglob("*")] if d.is_dir() and not _hidden(d, root)
+                  and any(f.is_file() for f in d.iterdir()) and not (d / "index.md").exists() and not (d / "README.md").exists())
+
+
+def _example_files(folder: Path) -> list[Path]:
+    """The folder's files, then those of its dot-folders (a template's ``.github/workflows/``), shown on its page."""
+    hidden = [f for d in folder.iterdir() if d.is_dir() and d.name.startswith(".") for f in d.rglob("*") if f.is_file()]
+    return sorted(p for p in folder.iterdir() if p.is_file()) + sorted(hidden)
 
 
 def _example_page(docs: Path, folder: Path) -> str:
     rel = folder.relative_to(docs).as_posix()
     lines = [f"# `docs/{rel}/`", "", "The files of this folder, exactly as they are in the repository.", ""]
-    for f in sorted(p for p in folder.iterdir() if p.is_file()):
+    for f in _example_files(folder):
         text = f.read_text(encoding="utf-8")
         lang = LANGUAGES.get(f.suffix) or ("sh" if text.startswith("#!") and "sh" in text.splitlines()[0] else "text")
-        lines += [f"## `{f.name}`", "", f"[{f.name}]({f.name})", "", f"```{lang}", text.rstrip("\n"), "```", ""]
+        name = f.relative_to(folder).as_posix()
+        link = [] if _hidden(f, folder) else [f"[{name}]({name})", ""]  # a dot-folder's file is not in the site
+        lines += [f"## `{name}`", "", *link, f"```{lang}", text.rstrip("\n"), "```", ""]
     return "\n".join(lines)
 
 

@@ -3,7 +3,7 @@
 Each module declares its :class:`~.common.Output` (command-line option, audience, writer), and
 :data:`OUTPUTS` is the one list the command line reads. Who reads what decides what each may show:
 
-- Gradescope's results.json and the Markdown feedback are read by *students*: each clause shows
+- Gradescope's and PrairieLearn's results.json and the Markdown feedback are read by *students*: each clause shows
   its :meth:`~..model.ClauseScore.student` view (a hidden or unreleased clause: a fixed sentence
   of the kit's), and the submission's captured output never appears (student code can print the
   inputs of hidden checks).
@@ -26,6 +26,7 @@ from . import gradebook as _gradebook
 from . import gradescope as _gradescope
 from . import html as _html
 from . import junit as _junit
+from . import prairielearn as _prairielearn
 from . import reports as _reports
 from .common import Output, safe_names, slug, write_atomic
 from .feedback import feedback, feedback_markdown
@@ -33,12 +34,13 @@ from .gradebook import csv_gradebook
 from .gradescope import gradescope
 from .html import html
 from .junit import junit
+from .prairielearn import prairielearn
 from .reports import JSON_SCHEMA, json_reports, submission_record
 
-OUTPUTS: tuple[Output, ...] = tuple(m.OUTPUT for m in (_gradescope, _gradebook, _reports, _junit, _feedback, _html))
+OUTPUTS: tuple[Output, ...] = tuple(m.OUTPUT for m in (_gradescope, _prairielearn, _gradebook, _reports, _junit, _feedback, _html))
 """In the order ``--help`` lists them and the grader writes them."""
 
 __all__ = [
     "JSON_SCHEMA", "OUTPUTS", "Output", "csv_gradebook", "feedback", "feedback_markdown", "gradescope", "html", "json_reports",
-    "junit", "safe_names", "slug", "submission_record", "write_atomic",
+    "junit", "prairielearn", "safe_names", "slug", "submission_record", "write_atomic",
 ]

@@ -36,6 +36,8 @@ class Output:
     """``write(run, target, released)``; ``released``: grades are published (``--release``)."""
     folder: bool = False
     """The target is a folder (one file per submission), not a file."""
+    one_submission: bool = False
+    """The platform grades one submission per container: the command line refuses a run of more."""
 
     @property
     def metavar(self) -> str:
@@ -158,6 +160,15 @@ def md(text: str) -> str:
     flat = re.sub(r"([\\`*_\[\]<>|~&!])", r"\\\1", " ".join(text.split()))
     flat = re.sub(r"^(\d+)([.)])", r"\1\\\2", flat)
     return re.sub(r"^([#+=-])", r"\\\1", flat)
+
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def printable(text: str) -> str:
+    """Text with every control character but newline and tab shown as its escape (``\\x1b``), so a
+    viewer that acts on terminal codes (colours, OSC links, cursor moves) shows them instead."""
+    return _CONTROL.sub(lambda m: ascii(m[0])[1:-1], text)
 
 
 def fence(text: str) -> str:

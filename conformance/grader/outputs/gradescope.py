@@ -96,4 +96,5 @@ def gradescope(run: GradeRun, path: StrPath) -> None:
     write_atomic(path, dumps(results_json(run)))
 
 
-OUTPUT = Output("gradescope", "write Gradescope's results.json (one submission)", "student", lambda run, to, _: gradescope(run, to))
+OUTPUT = Output("gradescope", "write Gradescope's results.json (one submission)", "student", lambda run, to, _: gradescope(run, to),
+                one_submission=True)
