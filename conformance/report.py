@@ -16,7 +16,7 @@ from typing import Any
 
 from . import __version__
 from .results import RunRecord, Status
-from .spec import CLAUSES, SPEC_VERSION, in_profile
+from .spec import CLAUSES, SPEC_VERSION
 
 SCHEMA = "dropout-conformance-report/1.0"
 SCHEMA_FILE = Path(__file__).parent / "schemas" / "report.schema.json"
@@ -48,7 +48,7 @@ def table(run: RunRecord) -> list[tuple[str, ...]]:
     names = [i.name for i in run.implementations]
     rows: list[tuple[str, ...]] = [("clause", "level", *names)]
     for c in CLAUSES:
-        if in_profile(c, run.profile):
+        if run.selected(c):
             rows.append((c.id, c.level, *(run.verdict(n, c.id).cell() for n in names)))
     return rows
 
@@ -61,6 +61,7 @@ def command(run: RunRecord) -> list[str]:
     elif all(i.baseline for i in run.implementations):
         args.append("--dropout-impl=reference")
     args += [f"--dropout-seed={run.seed}", f"--dropout-profile={run.profile}"]
+    args += [f"--dropout-clause={c}" for c in run.named_clauses]
     return args + [f"--dropout-xfails={f}" for f in run.xfail_files]
 
 
@@ -100,7 +101,7 @@ def build(run: RunRecord) -> dict[str, Any]:
                 "id": c.id,
                 "level": c.level,
                 "title": c.title,
-                "in_profile": in_profile(c, run.profile),
+                "in_profile": run.selected(c),
                 "status": {i.name: run.verdict(i.name, c.id).status.value for i in run.implementations},
             }
             for c in CLAUSES

@@ -16,9 +16,10 @@ from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from enum import Enum
-from typing import Generic, Protocol, TypeVar
+from typing import Any, Generic, Protocol, TypeVar
 
 from .spec import clause as lookup_clause
+from .spec import in_profile
 
 MAX_REPRO_LINES = 14
 REASON_LIMIT = 400
@@ -288,6 +289,12 @@ class RunRecord:
     should_cases_left_out: int
     """SHOULD cases per implementation outside the profile (strict runs them)."""
     results: list[CaseRecord] = field(default_factory=list)
+    named_clauses: tuple[str, ...] = ()
+    """``--dropout-clause``: the clauses this run was limited to; empty: the profile's."""
+
+    def selected(self, clause: Any) -> bool:
+        """Whether a clause (a registry entry) was part of this run: named, or in the profile."""
+        return clause.id in self.named_clauses if self.named_clauses else in_profile(clause, self.profile)
 
     def verdict(self, impl: str, clause_id: str) -> ClauseVerdict[CaseRecord]:
         return ClauseVerdict.from_cases(clause_id, [r for r in self.results if r.impl == impl and r.clause == clause_id])

@@ -167,7 +167,8 @@ class DropoutRun:
         should = [clause(c.clause) for c in cases("strict") if clause(c.clause).level == "SHOULD"]
         left_out = [] if self.clauses else [c for c in should if not in_profile(c, self.profile)]
         impls = [ImplementationRecord(i.name, i.value, i.how, i.baseline, i.error) for i in self.implementations]
-        return RunRecord(self.profile, self.seed, impls, self.xfail_files, len(self.chosen_cases()), len(left_out), self.results)
+        return RunRecord(self.profile, self.seed, impls, self.xfail_files, len(self.chosen_cases()), len(left_out), self.results,
+                         tuple(self.clauses))
 
     # ---- hooks that exist only while a conformance run is active
     def pytest_report_header(self, config: pytest.Config) -> list[str]:

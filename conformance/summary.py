@@ -7,7 +7,7 @@ from typing import Any
 
 from .report import table
 from .results import RunRecord, Status
-from .spec import CLAUSES, in_profile
+from .spec import CLAUSES
 
 
 def render(tr: Any, run: RunRecord) -> None:
@@ -28,11 +28,12 @@ def render(tr: Any, run: RunRecord) -> None:
         totals = Counter(r.status.value for r in run.results if r.impl == n)
         tr.write_line(f"{n}: " + (", ".join(f"{k} {s}" for s, k in sorted(totals.items())) or "nothing ran"))
     ran = len(run.results)
-    left_out = [c.id for c in CLAUSES if not in_profile(c, run.profile)]
+    left_out = [c.id for c in CLAUSES if not run.selected(c)]
+    scope = f"--dropout-clause {', '.join(run.named_clauses)}" if run.named_clauses else f"profile {run.profile!r}"
     tr.write_line(
         f"{ran} of {expected} conformance cases ran"
         + (f" ({expected - ran} deselected or not reached)" if ran < expected else "")
-        + (f"; {len(left_out)} clauses are outside profile {run.profile!r}: {', '.join(left_out)}" if left_out else "")
+        + (f"; {len(left_out)} clauses are outside {scope}: {', '.join(left_out)}" if left_out else "")
     )
     if run.should_cases_left_out:
         tr.write_line(

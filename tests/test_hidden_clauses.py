@@ -98,3 +98,25 @@ def test_every_channel_was_tried(graded: dict[str, dict[str, str]]) -> None:
     record = graded["visible"]["json"]
     for what in ("construction", "__str__ of the exception", "backward", "exception", "type"):
         assert f"{MARKER} {what}" in record, f"no visible clause shows the member's {what!r} text"
+
+
+@pytest.mark.parametrize(
+    ("dependent", "prerequisite", "leaks"),
+    [("visible", "hidden", True), ("visible", "after_published", True), ("after_due_date", "after_published", True),
+     ("after_published", "after_due_date", True), ("after_published", "hidden", True),
+     ("hidden", "visible", False), ("hidden", "after_due_date", False), ("visible", "visible", False),
+     ("after_published", "after_published", False), ("after_due_date", "visible", False)],
+)
+def test_a_rubric_cannot_show_a_clause_before_its_prerequisite(tmp_path, dependent, prerequisite, leaks):
+    """back.instance-isolation is blocked when back.mask-reuse fails: shown earlier, its 0 and its
+    'blocked by back.mask-reuse: ...' would tell students the withheld clause's result."""
+    from dropout_conformance.grader.rubric import RubricError, load_rubric
+
+    rubric = tmp_path / "rubric.toml"
+    rubric.write_text(f'[clauses."back.instance-isolation"]\npoints = 1\nvisibility = "{dependent}"\n'
+                      f'[clauses."back.mask-reuse"]\npoints = 1\nvisibility = "{prerequisite}"\n')
+    if leaks:
+        with pytest.raises(RubricError, match=r"back\.mask-reuse's result early"):
+            load_rubric(str(rubric))
+    else:
+        assert [line.visibility for line in load_rubric(str(rubric)).lines] == [prerequisite, dependent]

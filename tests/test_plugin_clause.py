@@ -7,6 +7,7 @@ pytest counts as green) must fail the run.
 
 from __future__ import annotations
 
+import json
 import shutil
 from pathlib import Path
 
@@ -65,3 +66,18 @@ def test_exit_status_is_zero_exactly_when_the_clause_passes(buggy: pytest.Pytest
         assert said == [f"dropout-conformance: --dropout-clause not passed: {clause} (sub/dropout.py:DropoutLayer): blocked"]
     elif status == 0:
         assert said == []
+
+
+def test_the_summary_and_the_report_say_which_clauses_ran(pt: pytest.Pytester) -> None:
+    """The table lists the named clauses only, the summary names them (not the profile), and the
+    report's command reruns the same selection."""
+    result = run(pt, "--dropout-impl=reference", "--dropout-clause=dtype.preserved", "--dropout-seed=4",
+                 "--dropout-report=r.json")
+    assert result.ret == 0, result.stdout.str()
+    out = result.stdout.str()
+    assert "clauses are outside --dropout-clause dtype.preserved:" in out and "outside profile" not in out
+    table = out.split("dropout-conformance: profile spec, seed 4", 1)[1].splitlines()
+    assert [line.split()[0] for line in table[2:4]] == ["dtype.preserved", "reference:"], table[:5]
+    report = json.loads((pt.path / "r.json").read_text())
+    assert "--dropout-clause=dtype.preserved" in report["command"]
+    assert [c["id"] for c in report["clauses"] if c["in_profile"]] == ["dtype.preserved"]

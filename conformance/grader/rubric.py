@@ -93,7 +93,28 @@ def load_rubric(path: str) -> Rubric:
         raise RubricError(f"rubric {path} gives points to no clause")
     order = {c.id: i for i, c in enumerate(CLAUSES)}
     lines.sort(key=lambda line: order[line.clause])
+    leak = visibility_leak(lines)
+    if leak:
+        raise RubricError(f"rubric {path}: {leak}")
     return Rubric(tuple(lines), bool(settings.get("partial_credit", False)), str(path), _submission_file(path, data))
+
+
+def visibility_leak(lines: list[RubricLine] | tuple[RubricLine, ...]) -> str | None:
+    """Why students would learn a withheld clause's result from another clause, or None.
+
+    A clause is *blocked* (0 points, "blocked by ...") when a prerequisite it requires fails, so a
+    clause shown earlier than one of its prerequisites tells students that prerequisite's result.
+    Safe pairs: the prerequisite is visible, the dependent is hidden, or both share a visibility
+    (after_due_date and after_published are different moments, neither later than the other)."""
+    by_id = {line.clause: line for line in lines}
+    for line in lines:
+        for need in clause(line.clause).requires:
+            other = by_id.get(need)
+            if other is None or other.visibility in ("visible", line.visibility) or line.visibility == "hidden":
+                continue
+            return (f"{line.clause} ({line.visibility}) is blocked when {need} ({other.visibility}) fails, so students "
+                    f"would read {need}'s result early; give both the same visibility, or make {need} visible")
+    return None
 
 
 def _submission_file(path: str, data: dict[str, object]) -> str | None:
