@@ -240,3 +240,18 @@ def test_rubric_refuses_bad_forbid_imports(tmp_path: Path, forbid: str, said: st
     assert main(["grade", "--rubric", str(path), "-q", str(tmp_path / "dropout.py")]) == 2
     err = capsys.readouterr().err.strip()
     assert said in err and "\n" not in err and "Traceback" not in err, err
+
+
+def test_forbidden_files_inside_what_the_sandbox_reads_are_masked(tmp_path: Path) -> None:
+    """At level namespaces a forbidden standard-library module is an empty file in the sandbox, so
+    a route that gets past the interpreter (os.stat raises no audit event; ctypes would) finds nothing."""
+    iso = probe.best()
+    if iso.level != "namespaces":
+        pytest.skip(f"masking is done at level namespaces; this machine offers {iso.level}")
+    import fractions
+
+    rubric = dataclasses.replace(profile_rubric("core"), forbid_imports=("fractions",))
+    probe_size = f"import os\nprint('SIZE', os.stat({fractions.__file__!r}).st_size, flush=True)"
+    result = grade(tmp_path, iso, honest(header=probe_size), rubric)
+    assert result.status == "graded" and "SIZE 0" in result.output.splitlines(), result.output
+    assert os.path.getsize(fractions.__file__) > 0
