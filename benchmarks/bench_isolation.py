@@ -97,7 +97,7 @@ def _spec(folder: Path) -> object:
                      exchange_file=str(run / "exchange"), root_dir=str(run / "root"), read_paths=read_only_paths(),
                      memory=2**31, cpu_seconds=10, file_size=2**22, work_size=2**26, processes=64, level="namespaces",
                      user_namespace=os.geteuid() != 0, landlock=kernel.landlock_abi(), cgroup=False,
-                     cgroup_group="bench")
+                     cgroup_group="bench", forbid_names=[], forbid_paths={}, forbid_digests={})
 
 
 def main() -> None:

@@ -22,6 +22,7 @@ from .. import __version__
 from ..results import CaseOutcome, ClauseVerdict, Status
 from ..sandbox import probe
 from ..sandbox.intake import Refused
+from ..sandbox.integrity import policy_for
 from ..sandbox.parent import CallTimeout, Limits, SandboxedFactory, SandboxError, SetupFailed, SubmissionTimeout
 from ..spec import SPEC_VERSION, clause
 from .model import ClauseScore, GradeRun, SubmissionResult
@@ -214,7 +215,9 @@ def grade_submission(sub: Submission, rubric: Rubric, seed: int, limits: Limits,
     }
     if limits.isolation is None:
         limits = dataclasses.replace(limits, isolation=probe.best())
-    factory = SandboxedFactory(sub.source, sub.entry, attr, limits)
+    policy = policy_for(rubric.forbid_imports)
+    factory = SandboxedFactory(sub.source, sub.entry, attr, limits, policy)
+    cause = ""
     try:
         try:
             factory.start()
@@ -229,8 +232,9 @@ def grade_submission(sub: Submission, rubric: Rubric, seed: int, limits: Limits,
             missing = isinstance(exc, AttributeError) and attr in str(exc)
             result.status = "missing class" if missing else "import error"
             result.reason = f"{sub.entry} has no {attr}" if missing else f"importing {sub.entry} raised {exc}"
+            cause = policy.cause(exc)
         if result.status != "graded":
-            result.clauses = not_run_all(kit_cause[result.status])
+            result.clauses = not_run_all(cause or kit_cause[result.status])
             return result
         timed_out = ""
         for line in rubric.lines:

@@ -2,6 +2,7 @@
 
     [rubric]
     partial_credit = false          # true: points scale with the fraction of the clause's cases passed
+    forbid_imports = ["torch"]      # top-level packages a submission may not import, besides the kit's
 
     [clauses."init.invalid-p"]
     points = 1
@@ -12,14 +13,19 @@
 
 The default rubric gives 1 point to each of the six published checks (the `core` profile).
 Only clauses with points are run, so a rubric is also how an instructor picks the checks.
+A submission may never import ``dropout_reference`` or ``dropout_conformance``; ``forbid_imports``
+adds packages (the sandbox enforces it: :mod:`dropout_conformance.sandbox.integrity`).
 """
 
 from __future__ import annotations
 
+import keyword
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from .._compat import tomllib
+from ..sandbox.integrity import UNFORBIDDABLE
 from ..spec import CLAUSES, clause, in_profile
 from .upload import valid_file_name
 
@@ -44,6 +50,8 @@ class Rubric:
     source: str = "default rubric: 1 point per clause of profile core"
     submission_file: str | None = None
     """``[submission] file``: grade this one file of an upload (:mod:`.upload`); None: discover submissions."""
+    forbid_imports: tuple[str, ...] = ()
+    """Packages a submission may not import besides the kit's own (always forbidden)."""
 
     @property
     def clauses(self) -> list[str]:
@@ -71,7 +79,7 @@ def load_rubric(path: str) -> Rubric:
     if unknown:
         raise RubricError(f"rubric {path}: unknown table(s) {sorted(unknown)}; use [rubric], [clauses.\"ID\"] and [submission]")
     settings = data.get("rubric", {})
-    extra = set(settings) - {"partial_credit"}
+    extra = set(settings) - {"partial_credit", "forbid_imports"}
     if extra:
         raise RubricError(f"rubric {path}: unknown [rubric] key(s) {sorted(extra)}")
     lines = []
@@ -96,7 +104,8 @@ def load_rubric(path: str) -> Rubric:
     leak = visibility_leak(lines)
     if leak:
         raise RubricError(f"rubric {path}: {leak}")
-    return Rubric(tuple(lines), bool(settings.get("partial_credit", False)), str(path), _submission_file(path, data))
+    forbidden = _forbid_imports(path, settings.get("forbid_imports", []))
+    return Rubric(tuple(lines), bool(settings.get("partial_credit", False)), str(path), _submission_file(path, data), forbidden)
 
 
 def visibility_leak(lines: list[RubricLine] | tuple[RubricLine, ...]) -> str | None:
@@ -131,3 +140,17 @@ def _submission_file(path: str, data: dict[str, object]) -> str | None:
     if problem:
         raise RubricError(f"rubric {path}: [submission] {problem}")
     return str(table["file"])
+
+
+def _forbid_imports(path: str, value: Any) -> tuple[str, ...]:
+    """``forbid_imports`` checked: a list of top-level package names, none the sandbox runs on."""
+    if not isinstance(value, list) or not all(isinstance(name, str) for name in value):
+        raise RubricError(f"rubric {path}: forbid_imports must be a list of package names, like [\"torch\"]")
+    for name in value:
+        if not name or not all(part.isidentifier() and not keyword.iskeyword(part) for part in name.split(".")):
+            raise RubricError(f"rubric {path}: forbid_imports entry {name!r} is not a module name (a dotted Python identifier)")
+        if "." in name:
+            raise RubricError(f"rubric {path}: forbid_imports takes top-level packages: {name.split('.')[0]!r}, not {name!r}")
+        if name in UNFORBIDDABLE:
+            raise RubricError(f"rubric {path}: forbid_imports cannot include {name!r}: Python or the sandbox itself runs on it")
+    return tuple(dict.fromkeys(value))

@@ -40,7 +40,7 @@ from typing import Any  # noqa: E402
 import numpy as np  # noqa: E402
 import numpy.lib.format  # noqa: E402, F401 - the wire format's; the sandbox may not be able to import it later
 
-from . import confine  # noqa: E402
+from . import confine, integrity  # noqa: E402
 from .channel import recv_frame, send_frame  # noqa: E402
 from .protocol import (  # noqa: E402
     EXCHANGE_SIZE,
@@ -93,6 +93,12 @@ class ChildSpec:
     landlock: int
     cgroup: bool
     cgroup_group: str
+    forbid_names: list[str]
+    """The integrity policy (:mod:`.integrity`), decided by the grader: packages refused by name,"""
+    forbid_paths: dict[str, str]
+    """their files (real path -> package),"""
+    forbid_digests: dict[str, str]
+    """and the SHA-256 of the kit's own source files (-> package)."""
 
 
 def map_exchange(path: str) -> mmap.mmap | None:
@@ -287,6 +293,7 @@ def _worker(channel: int, output: int, spec: ChildSpec, exchange: mmap.mmap | No
         os.dup2(output, 1)
         os.dup2(output, 2)
         confine.shed(spec, uid, keep=[0, 1, 2, channel])
+        integrity.enforce(spec.forbid_names, spec.forbid_paths, spec.forbid_digests)
     except BaseException as exc:  # noqa: BLE001 - the machine refused a step: no submission code ran
         send(conn, None, setup_failed(exc))
         return

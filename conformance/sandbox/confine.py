@@ -45,6 +45,7 @@ def build_root(spec: Any, uid: int) -> None:
         kernel.bind_read_only(path, root + path)
     for packages in _package_folders(spec.read_paths):
         kernel.mount("tmpfs", root + packages, "tmpfs", kernel.MS_RDONLY | kernel.MS_NOSUID | kernel.MS_NODEV, "size=4k")
+    _hide_forbidden(spec, root)
     for link in ("/lib", "/lib64", "/bin"):  # merged /usr: /lib -> usr/lib
         if os.path.islink(link) and not os.path.lexists(root + link):
             os.symlink(os.readlink(link), root + link)
@@ -61,6 +62,21 @@ def build_root(spec: Any, uid: int) -> None:
     os.chdir(root)
     kernel.pivot_root_here()
     kernel.mount(None, "/", None, kernel.MS_BIND | kernel.MS_REMOUNT | kernel.MS_RDONLY | kernel.MS_NOSUID | kernel.MS_NODEV)
+
+
+def _hide_forbidden(spec: Any, root: str) -> None:
+    """The integrity policy's packages that lie inside what the sandbox reads (a standard-library
+    module a rubric forbids): an empty tmpfs over a folder, an empty file over a module file."""
+    empty = root + "/.forbidden"
+    for path in spec.forbid_paths:
+        if not any(path.startswith(folder + os.sep) for folder in spec.read_paths) or not os.path.exists(root + path):
+            continue
+        if os.path.isdir(root + path):
+            kernel.mount("tmpfs", root + path, "tmpfs", kernel.MS_RDONLY | kernel.MS_NOSUID | kernel.MS_NODEV, "size=4k")
+        else:
+            if not os.path.exists(empty):
+                open(empty, "w").close()
+            kernel.bind_read_only(empty, root + path)
 
 
 def _package_folders(paths: list[str]) -> list[str]:

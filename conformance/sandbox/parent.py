@@ -28,6 +28,7 @@ from ..seeding import BUILTIN
 from . import child, confine, server
 from .channel import Channel, ChannelClosed, ChannelOverflow, ChannelTimeout, Output
 from .intake import take_in
+from .integrity import ImportPolicy
 from .isolation import Isolation, read_only_paths
 from .protocol import (
     EXCHANGE_SIZE,
@@ -87,8 +88,10 @@ class SubmissionTimeout(SandboxError):
 class SandboxedFactory(Implementation):
     """An implementation backed by a sandboxed child; restarts the child after a crash."""
 
-    def __init__(self, source: Path, entry: str, attr: str, limits: Limits) -> None:
+    def __init__(self, source: Path, entry: str, attr: str, limits: Limits, policy: ImportPolicy | None = None) -> None:
         self.source, self.entry, self.attr, self.limits = source, entry, attr, limits
+        self.policy = policy or ImportPolicy()
+        """What the submission may not import (the grader's, from its rubric; none by default)."""
         if limits.isolation is None:
             raise ValueError("Limits.isolation is required: the caller probes (dropout_conformance.sandbox.probe.best())")
         self.isolation = limits.isolation
@@ -128,7 +131,8 @@ class SandboxedFactory(Implementation):
             memory=self.limits.memory, cpu_seconds=max(1, int(self.limits.submission_timeout) + 1),
             file_size=self.limits.file_size, work_size=self.limits.work_size, processes=self.limits.processes,
             level=iso.level, user_namespace=iso.user_namespace, landlock=iso.landlock, cgroup=iso.cgroup,
-            cgroup_group=confine.cgroup_group(self.limits.temp_root),
+            cgroup_group=confine.cgroup_group(self.limits.temp_root), forbid_names=list(self.policy.names),
+            forbid_paths=dict(self.policy.paths), forbid_digests=dict(self.policy.digests),
         )
         self.exchange = _create_exchange(spec.exchange_file)
         ours, theirs = socket.socketpair()

@@ -1,12 +1,13 @@
 """Stops reading its channel: at import it shrinks the channel's receive buffer to the minimum
-and replaces the sandbox's frame reader with a sleep, so a grader sending a request blocks in
-send() as soon as the socket is full. Every send and read of the grader has a deadline: each call
+and replaces the sandbox's frame reader with a sleep (found among the garbage collector's
+objects: the integrity policy takes the kit's modules out of sys.modules, not out of memory), so
+a grader sending a request blocks in send() as soon as the socket is full. Every send and read of the grader has a deadline: each call
 times out, then the whole submission does."""
 
+import gc
 import os
 import socket
 import stat
-import sys
 import time
 
 import numpy as np
@@ -21,7 +22,7 @@ for fd in range(3, 64):
                 sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 1)
     except OSError:
         pass
-for module in list(sys.modules.values()):
+for module in [o for o in gc.get_objects() if type(o) is type(os)]:
     if hasattr(module, "recv_frame"):
         module.recv_frame = lambda *args: time.sleep(3600)
 
