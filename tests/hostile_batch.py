@@ -35,8 +35,9 @@ from typing import Any
 from dropout_conformance.sandbox.isolation import hidden_folder
 from tests.corpus.loading import HERE, HOSTILE
 
-CALL_TIMEOUT, SUBMISSION_TIMEOUT, JOBS, SEED = 8, 24, 2, 20240229
-"""SUBMISSION_TIMEOUT leaves room for the slow-but-honest members: object_array builds a Python object
+CALL_TIMEOUT, SUBMISSION_TIMEOUT, JOBS, SEED = 12, 24, 2, 20240229
+"""CALL_TIMEOUT leaves room for memory_across_processes, whose import waits for the kernel to kill a child
+at its cgroup's limit (7.5 to 8.3 s measured while other jobs ran). SUBMISSION_TIMEOUT leaves room for the slow-but-honest members: object_array builds a Python object
 per element, and spec 1.1's p = 0.99999 cases hand it 6 million elements (about 7 s on a busy machine)."""
 OVERRUN = 5
 """Seconds a submission may run past its limit: killing, reaping and cleaning up its sandbox."""
@@ -275,7 +276,7 @@ def run_batch(level: str) -> dict[str, Any]:
             "records": records,
             "json_files": sorted(p.name for p in (out / "json").glob("*")) if (out / "json").is_dir() else [],
             "out_files": sorted(str(p.relative_to(out)) for p in out.rglob("*")),
-            "csv": (out / "grades.csv").read_text() if (out / "grades.csv").exists() else "",
+            "csv": (out / "grades.csv").read_text(encoding="utf-8-sig") if (out / "grades.csv").exists() else "",
             "sources_before": sources,
             "sources_after": _tree(batch),
             "planted": planted,
