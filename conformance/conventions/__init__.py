@@ -43,3 +43,17 @@ def load(name: str) -> Convention:
     if not isinstance(conv, Convention):
         raise ConventionError(f"convention {name!r} ({found[0].value}) is a {type(conv).__name__}, not a Convention")
     return conv
+
+
+def sandboxed(head: str) -> tuple[Convention, Parsed]:
+    """The kit's own convention ``head`` (``function-pair=keep``) names, checked, for code that runs
+    in the grader's sandbox: only the kit's own conventions run there (the sandbox cannot read
+    site-packages, and a third party's adapter would run with the student's code)."""
+    parsed = split(f"{head}:")
+    if parsed is None:
+        raise ConventionError(f"{head!r} is not a convention: write e.g. function-pair=keep, keep-prob or flag-name=train_flg")
+    conv = builtin().get(parsed.name)
+    if conv is None:
+        raise ConventionError(f"the grader runs only the kit's own conventions ({', '.join(builtin())}), not {parsed.name!r}")
+    check_arg(conv, Parsed(parsed.name, parsed.arg, "TARGET"))
+    return conv, parsed

@@ -87,8 +87,10 @@ class SubmissionTimeout(SandboxError):
 class SandboxedFactory(Implementation):
     """An implementation backed by a sandboxed child; restarts the child after a crash."""
 
-    def __init__(self, source: Path, entry: str, attr: str, limits: Limits) -> None:
+    def __init__(self, source: Path, entry: str, attr: str, limits: Limits, convention: str = "") -> None:
         self.source, self.entry, self.attr, self.limits = source, entry, attr, limits
+        self.convention = convention
+        """The kit's convention the child builds layers through (``function-pair=keep``), or ""."""
         if limits.isolation is None:
             raise ValueError("Limits.isolation is required: the caller probes (dropout_conformance.sandbox.probe.best())")
         self.isolation = limits.isolation
@@ -128,7 +130,7 @@ class SandboxedFactory(Implementation):
             memory=self.limits.memory, cpu_seconds=max(1, int(self.limits.submission_timeout) + 1),
             file_size=self.limits.file_size, work_size=self.limits.work_size, processes=self.limits.processes,
             level=iso.level, user_namespace=iso.user_namespace, landlock=iso.landlock, cgroup=iso.cgroup,
-            cgroup_group=confine.cgroup_group(self.limits.temp_root),
+            cgroup_group=confine.cgroup_group(self.limits.temp_root), convention=self.convention,
         )
         self.exchange = _create_exchange(spec.exchange_file)
         ours, theirs = socket.socketpair()
@@ -181,6 +183,12 @@ class SandboxedFactory(Implementation):
     @property
     def deadline(self) -> float:
         return self._deadline
+
+    @property
+    def p_note(self) -> str | None:
+        from ..conventions import sandboxed
+
+        return sandboxed(self.convention)[0].p_note(sandboxed(self.convention)[1].arg) if self.convention else None
 
     @property
     def output(self) -> str:
