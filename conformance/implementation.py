@@ -37,12 +37,23 @@ class Implementation(ABC):
         """``time.monotonic()`` after which nothing more of it may run, or None for no limit."""
         return None
 
+    @property
+    def p_note(self) -> str | None:
+        """What a convention adapter did to p (``resolve.Selected.p_note``), for a failure whose
+        rate looks swapped; None when p reaches the code as given."""
+        return None
+
 
 class InProcess(Implementation):
     """A class or a factory taking p, called in this process."""
 
-    def __init__(self, factory: Callable[..., Any]) -> None:
+    def __init__(self, factory: Callable[..., Any], p_note: str | None = None) -> None:
         self.factory = factory
+        self._p_note = p_note
+
+    @property
+    def p_note(self) -> str | None:
+        return self._p_note
 
     def build(self, p: Any) -> Any:
         return self.factory(p)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import pytest
 
+from .conventions import ConventionError, with_param_means
 from .resolve import Selected
 from .selection import SelectionError, parse_seed
 from .spec import CLAUSES, PROFILES
@@ -24,7 +25,16 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         metavar="IMPL",
         help="implementation to check (repeatable): module.path:Attr, path/to/file.py:Attr, a name "
         "registered in the 'dropout_conformance.implementations' entry point group, 'reference', "
-        "or 'all'. Attr is a class or a factory taking p. Without this option the plugin does nothing.",
+        "or 'all'. Attr is a class or a factory taking p. CONVENTION:TARGET adapts code written another way "
+        "(function-pair:layers.py, keep-prob:..., flag-name=NAME:..., torch-module:...; docs/authors.md). "
+        "Without this option the plugin does nothing.",
+    )
+    group.addoption(
+        "--dropout-param-means",
+        default=None,
+        choices=("keep", "drop"),
+        help="for function-pair values: whether dropout_param['p'] is the keep or the drop probability "
+        "(required for function-pair, never guessed; the same as writing function-pair=keep:...).",
     )
     group.addoption(
         "--dropout-profile",
@@ -116,6 +126,10 @@ def pytest_configure(config: pytest.Config) -> None:
     seed = _seed(config)  # validated even when dormant, so a typo never passes silently
     clauses = _clauses(config)
     values = config.getoption("dropout_impl")
+    try:
+        values = with_param_means(values, config.getoption("dropout_param_means"))
+    except ConventionError as exc:
+        raise pytest.UsageError(str(exc)) from None
     if values:
         from .session import start
 

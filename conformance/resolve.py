@@ -1,7 +1,8 @@
 """Turning a ``--dropout-impl`` value into a DropoutLayer factory.
 
 Standard library only. A value is ``module.path:Attr``, ``path/to/file.py:Attr``, a name
-registered in the ``dropout_conformance.implementations`` entry point group, or ``all``.
+registered in the ``dropout_conformance.implementations`` entry point group, ``all``, or
+``CONVENTION[=ARG]:TARGET`` (:mod:`.conventions`: code written another way, adapted).
 Every failure is an :class:`ImplementationError` with one line that says what to do.
 """
 
@@ -18,6 +19,7 @@ from importlib.metadata import EntryPoint, entry_points
 from pathlib import Path
 from typing import Any
 
+from . import conventions
 from .implementation import Implementation, InProcess
 
 GROUP = "dropout_conformance.implementations"
@@ -46,10 +48,12 @@ class Selected:
     registered: bool = False
     """Found through the entry point group (so it may ship a manifest the same way)."""
     driver: Implementation | None = None
+    p_note: str | None = None
+    """A convention's account of what it did to p, for a failure whose rate looks swapped."""
 
     def __post_init__(self) -> None:
         if self.driver is None and self.factory is not None:
-            self.driver = InProcess(self.factory)
+            self.driver = InProcess(self.factory, self.p_note)
 
     def __call__(self, p: Any) -> Any:
         if self.driver is None:
@@ -62,6 +66,15 @@ def check_syntax(value: str) -> str:
     value = value.strip()
     if not value:
         raise ImplementationError("empty value; give module:Attr, path/to/file.py:Attr, a registered name, or 'all'")
+    parsed = conventions.split(value)
+    if parsed is not None:
+        if not parsed.rest:
+            raise ImplementationError(f"{value!r}: give what {parsed.name} adapts after the ':', e.g. {parsed.head}:layers.py")
+        if ":" in parsed.rest:
+            check_syntax(parsed.rest)
+        elif not _is_file(parsed.rest) and not all(part.isidentifier() for part in parsed.rest.split(".")):
+            raise ImplementationError(f"{value!r}: {parsed.rest!r} is neither a module, a .py file nor module:Attr")
+        return value
     if ":" in value:
         target, _, attr = value.rpartition(":")
         if not target or not attr:
@@ -95,6 +108,9 @@ def _dist_label(ep: EntryPoint) -> str:
 def resolve(value: str) -> list[Selected]:
     """The implementations a value selects (several for ``all``); raise ImplementationError."""
     value = check_syntax(value)
+    parsed = conventions.split(value)
+    if parsed is not None:
+        return [_from_convention(value, parsed)]
     if ":" in value:
         return [_from_target(value)]
     eps = registered()
@@ -129,21 +145,45 @@ def _from_entry_point(name: str, group: list[EntryPoint], *, broken_ok: bool) ->
     return Selected(name, name, label, factory=factory, registered=True)
 
 
+def _from_convention(value: str, parsed: conventions.Parsed) -> Selected:
+    """``CONVENTION[=ARG]:TARGET``: TARGET's module, or the implementation it names, adapted."""
+    try:
+        conv = conventions.load(parsed.name)
+        conventions.check_arg(conv, parsed)
+        if conv.target == "module":
+            if ":" in parsed.rest:
+                raise conventions.ConventionError(f"{parsed.name} takes a module or a .py file, not {parsed.rest!r}")
+            target, how = _module(value, parsed.rest)
+        else:
+            if ":" not in parsed.rest:
+                raise conventions.ConventionError(f"{parsed.name} takes module:Attr or path/to/file.py:Attr, not {parsed.rest!r}")
+            (inner,) = resolve(parsed.rest)
+            target, how = inner.factory, inner.how
+        factory = conv.adapt(target, parsed.arg)
+    except conventions.ConventionError as exc:
+        raise ImplementationError(str(exc)) from None
+    return Selected(value, value, f"convention {parsed.head} over {how}", factory=factory, p_note=conv.p_note(parsed.arg))
+
+
+def _module(value: str, target: str) -> tuple[Any, str]:
+    """The module a target names (a .py file or a dotted module path), and where it came from."""
+    if _is_file(target):
+        return _load_file(value, target)
+    try:
+        module = importlib.import_module(target)
+    except ImportError as exc:
+        raise ImplementationError(
+            f"could not import {target!r} ({type(exc).__name__}: {exc}); is it installed, or on "
+            "sys.path (run from its folder, or set pytest's pythonpath)?"
+        ) from None
+    except Exception as exc:  # noqa: BLE001 - the module's own import-time error
+        raise ImplementationError(f"importing {target!r} raised {type(exc).__name__}: {exc}") from None
+    return module, f"module {target} ({getattr(module, '__file__', 'built-in')}){_version_of(target)}"
+
+
 def _from_target(value: str) -> Selected:
     target, _, attr = value.rpartition(":")
-    if _is_file(target):
-        module, how = _load_file(value, target)
-    else:
-        try:
-            module = importlib.import_module(target)
-        except ImportError as exc:
-            raise ImplementationError(
-                f"could not import {target!r} ({type(exc).__name__}: {exc}); is it installed, or on "
-                "sys.path (run from its folder, or set pytest's pythonpath)?"
-            ) from None
-        except Exception as exc:  # noqa: BLE001 - the module's own import-time error
-            raise ImplementationError(f"importing {target!r} raised {type(exc).__name__}: {exc}") from None
-        how = f"module {target} ({getattr(module, '__file__', 'built-in')}){_version_of(target)}"
+    module, how = _module(value, target)
     obj: Any = module
     for part in attr.split("."):
         if not hasattr(obj, part):

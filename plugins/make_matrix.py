@@ -1,7 +1,11 @@
 """Render docs/conformance-matrix.md from the JSON reports of a real run, or check it is current.
 
-    pytest --dropout-impl=all --dropout-profile=spec   --dropout-seed=2026 --dropout-report=spec.json
-    pytest --dropout-impl=all --dropout-profile=strict --dropout-seed=2026 --dropout-report=strict.json
+    pytest --dropout-impl=all --dropout-impl=torch-module:torch.nn:Dropout --dropout-xfails=TORCH_MODULE_XFAILS \
+        --dropout-profile=spec   --dropout-seed=2026 --dropout-report=spec.json
+    (the same with --dropout-profile=strict --dropout-report=strict.json)
+
+TORCH_MODULE_XFAILS is plugins/dropout-torch/torch-module-nn-dropout.toml: the generic ``torch-module``
+convention run on ``torch.nn.Dropout`` gets its own column, beside the ``torch`` adapter.
     python plugins/make_matrix.py spec.json strict.json --check   # exit 1 if the committed file is stale
     python plugins/make_matrix.py spec.json strict.json --write   # regenerate it
 
@@ -27,7 +31,7 @@ from dropout_conformance.results import CaseOutcome, ClauseVerdict, Status
 
 DEFAULT_OUTPUT = Path(__file__).resolve().parents[1] / "docs" / "conformance-matrix.md"
 PROFILES = ("spec", "strict")
-ORDER = ("reference", "torch", "jax")  # columns; any other registered implementation follows
+ORDER = ("reference", "torch", "torch-module:torch.nn:Dropout", "jax")  # columns; any other implementation follows
 VERSIONS = (
     ("dropout-conformance", "the kit"),
     ("torch", "PyTorch"),
@@ -135,7 +139,8 @@ def render(reports: dict[str, dict[str, Any]]) -> str:
         "",
         "The framework adapters in the repository's `plugins/` folder through the conformance suite, beside the bundled",
         "reference, under the `spec` profile (every MUST clause) and the `strict` profile (MUST and SHOULD).",
-        "Each adapter wraps its framework's own dropout and autodiff and adds no arithmetic; the deviations",
+        "`torch-module:torch.nn:Dropout` is the generic `torch-module` convention (any `torch.nn.Module`) run on",
+        "torch's own dropout. Each adapter wraps its framework's own dropout and autodiff and adds no arithmetic; the deviations",
         "it knows of ship as its manifest (entry point group `dropout_conformance.xfails`, see",
         "[manifests.md](manifests.md)) and show here as *xfail*, each with its reason.",
         "",

@@ -37,7 +37,8 @@ from tests.corpus.loading import HERE, HOSTILE
 
 CALL_TIMEOUT, SUBMISSION_TIMEOUT, JOBS, SEED = 12, 24, 2, 20240229
 """CALL_TIMEOUT leaves room for memory_across_processes, whose import waits for the kernel to kill a child
-at its cgroup's limit (7.5 to 8.3 s measured while other jobs ran). SUBMISSION_TIMEOUT leaves room for the slow-but-honest members: object_array builds a Python object
+at its cgroup's limit (7.5 to 8.3 s measured while other jobs ran). SUBMISSION_TIMEOUT leaves room for the
+slow-but-honest members: object_array builds a Python object
 per element, and spec 1.1's p = 0.99999 cases hand it 6 million elements (about 7 s on a busy machine)."""
 OVERRUN = 5
 """Seconds a submission may run past its limit: killing, reaping and cleaning up its sandbox."""

@@ -133,7 +133,8 @@ def unbiased(ctx: Context, p: float) -> None:
         rate = kept / d.n
         hint = ""
         if abs(rate - p) < 0.01 and abs(p - 0.5) > 0.02:
-            hint = " (it looks like p is used as the keep probability)"
+            note = ctx.impl.p_note
+            hint = f" (it looks like p is used as the keep probability{'. ' + note if note else ''})"
         ctx.fail(
             f"{kept} of the first {d.n} elements kept over {calls} calls, fraction {rate:.5f}{hint}; "
             f"p-values {less:.3g} (fewer kept), {greater:.3g} (more kept)",

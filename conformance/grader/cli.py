@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import os
 import re
 import shutil
@@ -68,6 +69,11 @@ def parser() -> argparse.ArgumentParser:
     g.add_argument("--entry", default=None, help="file to import inside a submission folder (default: dropout.py, or the only .py)")
     g.add_argument("--attr", default="DropoutLayer", help="class or factory to grade (default: DropoutLayer)")
     g.add_argument("--rubric", default=None, metavar="FILE", help="TOML rubric: points (and visibility) per clause")
+    g.add_argument("--convention", default=None, metavar="NAME",
+                   help="the convention submissions are written in: function-pair, keep-prob or flag-name=NAME "
+                        "(default: the rubric's [convention], else the class or factory --attr)")
+    g.add_argument("--param-means", default=None, choices=("keep", "drop"),
+                   help="with --convention function-pair: dropout_param['p'] is the keep or the drop probability")
     g.add_argument("--submission-file", default=None, metavar="NAME",
                    help="single-submission mode: PATH is one upload, grade only its file NAME (e.g. dropout.py) and ignore "
                         "the rest; default: the rubric's [submission] file")
@@ -256,14 +262,19 @@ def _isolation(args: argparse.Namespace) -> tuple[Any, str | None]:
 
 
 def grade(args: argparse.Namespace) -> int:
+    from ..conventions import ConventionError
     from ..sandbox.parent import Limits
     from ..selection import parse_seed
     from .grade import DiscoveryError, attr_nobody_defines, discover, grade_all, upload_submission
-    from .rubric import RubricError, load_rubric, profile_rubric
+    from .rubric import RubricError, convention_head, load_rubric, profile_rubric
     from .upload import valid_file_name
 
     try:
         rubric = load_rubric(args.rubric) if args.rubric else profile_rubric(args.profile)
+        if args.convention or args.param_means:
+            if not args.convention:
+                raise RubricError("--param-means needs --convention function-pair")
+            rubric = dataclasses.replace(rubric, convention=convention_head(args.convention, args.param_means))
         single = args.submission_file or rubric.submission_file
         problem = valid_file_name(single) if single else None
         if problem:
@@ -271,10 +282,11 @@ def grade(args: argparse.Namespace) -> int:
         if single and len(args.paths) != 1:
             raise DiscoveryError(f"single-submission mode (grading {single}) takes one upload folder, got {len(args.paths)} paths")
         subs = [upload_submission(args.paths[0], single)] if single else discover(args.paths, args.entry)
-    except (DiscoveryError, RubricError) as exc:
+    except (DiscoveryError, RubricError, ConventionError) as exc:
         print(shown(f"dropout-conformance grade: error: {exc}"), file=sys.stderr)
         return 2
-    problem = _unwritable_output(args) or attr_nobody_defines(subs, args.attr)
+    needs_attr = not (rubric.convention or "").startswith("function-pair")  # a function pair has fixed names
+    problem = _unwritable_output(args) or (attr_nobody_defines(subs, args.attr) if needs_attr else None)
     if problem:
         print(f"dropout-conformance grade: error: {problem}", file=sys.stderr)
         return 2

@@ -178,9 +178,12 @@ def _cases_by_clause(rubric: Rubric) -> dict[str, list[Any]]:
     return {cid: [c for c in cases("strict") if c.clause == cid] for cid in rubric.clauses}
 
 
-def _impl_value(sub: Submission, attr: str) -> str:
+def _impl_value(sub: Submission, attr: str, convention: str | None = None) -> str:
+    """The ``--dropout-impl`` value that loads the submission outside the grader."""
     source_file = sub.source / (sub.entry or "") if sub.source.is_dir() else sub.source
-    return f"{source_file}:{attr}"
+    if convention and convention.startswith("function-pair"):
+        return f"{convention}:{source_file}"
+    return f"{convention}:{source_file}:{attr}" if convention else f"{source_file}:{attr}"
 
 
 def _none_run(rubric: Rubric, by_clause: dict[str, list[Any]], impl_value: str, cause: str) -> list[ClauseScore]:
@@ -195,7 +198,7 @@ def grade_submission(sub: Submission, rubric: Rubric, seed: int, limits: Limits,
     start = time.monotonic()
     result = SubmissionResult(sub.name, str(sub.source), "graded", "")
     by_clause = _cases_by_clause(rubric)
-    impl_value = _impl_value(sub, attr)
+    impl_value = _impl_value(sub, attr, rubric.convention)
 
     def not_run_all(cause: str) -> list[ClauseScore]:
         return _none_run(rubric, by_clause, impl_value, cause)
@@ -216,7 +219,7 @@ def grade_submission(sub: Submission, rubric: Rubric, seed: int, limits: Limits,
     if limits.isolation is None:
         limits = dataclasses.replace(limits, isolation=probe.best())
     policy = policy_for(rubric.forbid_imports)
-    factory = SandboxedFactory(sub.source, sub.entry, attr, limits, policy)
+    factory = SandboxedFactory(sub.source, sub.entry, attr, limits, policy, rubric.convention or "")
     cause = ""
     try:
         try:
@@ -276,7 +279,7 @@ def _worker_init() -> None:
 def _lost(sub: Submission, rubric: Rubric, attr: str) -> SubmissionResult:
     """A submission whose grading process died, twice: scored 0 with a plain reason."""
     result = SubmissionResult(sub.name, str(sub.source), "crashed", "the grader's worker process died while grading it")
-    result.clauses = _none_run(rubric, _cases_by_clause(rubric), _impl_value(sub, attr), result.reason)
+    result.clauses = _none_run(rubric, _cases_by_clause(rubric), _impl_value(sub, attr, rubric.convention), result.reason)
     return result
 
 

@@ -11,6 +11,10 @@
     [submission]                    # optional: single-submission mode (Gradescope)
     file = "dropout.py"             # the one file graded; the rest of the upload is ignored
 
+    [convention]                    # optional: submissions written in one of the kit's conventions
+    name = "function-pair"          # function-pair | keep-prob | flag-name=NAME (as --dropout-impl's prefix)
+    param_means = "keep"            # function-pair only, required: dropout_param["p"] is the keep or drop probability
+
 The default rubric gives 1 point to each of the six published checks (the `core` profile).
 Only clauses with points are run, so a rubric is also how an instructor picks the checks.
 A submission may never import ``dropout_reference`` or ``dropout_conformance``; ``forbid_imports``
@@ -52,6 +56,8 @@ class Rubric:
     """``[submission] file``: grade this one file of an upload (:mod:`.upload`); None: discover submissions."""
     forbid_imports: tuple[str, ...] = ()
     """Packages a submission may not import besides the kit's own (always forbidden)."""
+    convention: str | None = None
+    """``[convention]`` as a head (``function-pair=keep``): build layers through it, in the sandbox."""
 
     @property
     def clauses(self) -> list[str]:
@@ -75,9 +81,10 @@ def load_rubric(path: str) -> Rubric:
         raise RubricError(f"cannot read rubric {path}: {exc.strerror}") from None
     except tomllib.TOMLDecodeError as exc:
         raise RubricError(f"rubric {path} is not valid TOML: {exc}") from None
-    unknown = set(data) - {"rubric", "clauses", "submission"}
+    unknown = set(data) - {"rubric", "clauses", "submission", "convention"}
     if unknown:
-        raise RubricError(f"rubric {path}: unknown table(s) {sorted(unknown)}; use [rubric], [clauses.\"ID\"] and [submission]")
+        raise RubricError(f"rubric {path}: unknown table(s) {sorted(unknown)}; use [rubric], [clauses.\"ID\"], [submission] "
+                          "and [convention]")
     settings = data.get("rubric", {})
     extra = set(settings) - {"partial_credit", "forbid_imports"}
     if extra:
@@ -105,7 +112,8 @@ def load_rubric(path: str) -> Rubric:
     if leak:
         raise RubricError(f"rubric {path}: {leak}")
     forbidden = _forbid_imports(path, settings.get("forbid_imports", []))
-    return Rubric(tuple(lines), bool(settings.get("partial_credit", False)), str(path), _submission_file(path, data), forbidden)
+    return Rubric(tuple(lines), bool(settings.get("partial_credit", False)), str(path), _submission_file(path, data), forbidden,
+                  _convention(path, data))
 
 
 def visibility_leak(lines: list[RubricLine] | tuple[RubricLine, ...]) -> str | None:
@@ -154,3 +162,41 @@ def _forbid_imports(path: str, value: Any) -> tuple[str, ...]:
         if name in UNFORBIDDABLE:
             raise RubricError(f"rubric {path}: forbid_imports cannot include {name!r}: Python or the sandbox itself runs on it")
     return tuple(dict.fromkeys(value))
+
+
+def convention_head(name: object, param_means: object = None) -> str:
+    """The convention a grader runs submissions through, from its name and (for function-pair) p's
+    meaning, as one head (``function-pair=keep``); ConventionError when it cannot run in the sandbox."""
+    from ..conventions import ConventionError, sandboxed
+
+    if not isinstance(name, str):
+        raise ConventionError("name must be a string: function-pair, keep-prob or flag-name=NAME")
+    if name == "function-pair" and param_means is None:
+        raise ConventionError('function-pair needs the meaning of p, never guessed: param_means = "keep" (or "drop") in '
+                              "the rubric's [convention], or --param-means=keep|drop")
+    if param_means is not None:
+        if name != "function-pair":
+            raise ConventionError(f"param_means applies to name = \"function-pair\" only (got {name!r})")
+        if param_means not in ("keep", "drop"):
+            raise ConventionError(f"param_means must be \"keep\" or \"drop\", got {param_means!r}")
+        name = f"{name}={param_means}"
+    sandboxed(name)
+    return name
+
+
+def _convention(path: str, data: dict[str, object]) -> str | None:
+    """The ``[convention]`` table, checked like every other key."""
+    if "convention" not in data:
+        return None
+    from ..conventions import ConventionError
+
+    table = data["convention"]
+    if not isinstance(table, dict):
+        raise RubricError(f"rubric {path}: convention must be a table: [convention] name = \"function-pair\"")
+    extra = set(table) - {"name", "param_means"}
+    if extra:
+        raise RubricError(f"rubric {path}: unknown [convention] key(s) {sorted(extra)}; it takes 'name' and 'param_means'")
+    try:
+        return convention_head(table.get("name"), table.get("param_means"))
+    except ConventionError as exc:
+        raise RubricError(f"rubric {path}: [convention] {exc}") from None

@@ -40,6 +40,7 @@ from typing import Any  # noqa: E402
 import numpy as np  # noqa: E402
 import numpy.lib.format  # noqa: E402, F401 - the wire format's; the sandbox may not be able to import it later
 
+from .. import conventions  # noqa: E402
 from . import confine, integrity  # noqa: E402
 from .channel import recv_frame, send_frame  # noqa: E402
 from .protocol import (  # noqa: E402
@@ -55,6 +56,7 @@ from .protocol import (  # noqa: E402
 )
 
 MAX_RESULT_BYTES = 128 * 2**20
+conventions.builtin()  # imported now: the kit's own files may not be readable once confined
 
 # Bound when the fork server preloads this module, before any submission code runs: a submission
 # may rebind builtins.isinstance/type or np.ndarray/np.array_equal in its process, not these names.
@@ -99,6 +101,8 @@ class ChildSpec:
     """their files (real path -> package),"""
     forbid_digests: dict[str, str]
     """and the SHA-256 of the kit's own source files (-> package)."""
+    convention: str = ""
+    """The kit's convention the submission is written in (``function-pair=keep``), or "" for a class or factory."""
 
 
 def map_exchange(path: str) -> mmap.mmap | None:
@@ -122,7 +126,10 @@ def load(spec: ChildSpec) -> Any:
     module = importlib.util.module_from_spec(module_spec)
     sys.modules["submission"] = module
     module_spec.loader.exec_module(module)
-    return getattr(module, spec.attr)
+    if not spec.convention:
+        return getattr(module, spec.attr)
+    conv, parsed = conventions.sandboxed(spec.convention)  # the adapter runs here, beside the code it wraps
+    return conv.adapt(module if conv.target == "module" else getattr(module, spec.attr), parsed.arg)
 
 
 def error_reply(exc: BaseException) -> dict[str, Any]:

@@ -1,10 +1,8 @@
 """The parent side of the sandbox: an implementation whose layers live in a child process.
 
-:class:`SandboxedFactory` is an :class:`~dropout_conformance.implementation.Implementation`, so
-the very same checks that the pytest suite runs drive a sandboxed submission. Children come from a fork server that has
-numpy preloaded, so starting one costs milliseconds. Every reply is decoded by
-:mod:`.protocol` into plain arrays or a type name; verdicts are computed here, never there.
-"""
+:class:`SandboxedFactory` is an :class:`~dropout_conformance.implementation.Implementation`, so the suite's own checks
+drive a sandboxed submission. Children come from a fork server with numpy preloaded (milliseconds to start). Every
+reply is decoded by :mod:`.protocol` into plain arrays or a type name; verdicts are computed here, never there."""
 
 from __future__ import annotations
 
@@ -88,10 +86,11 @@ class SubmissionTimeout(SandboxError):
 class SandboxedFactory(Implementation):
     """An implementation backed by a sandboxed child; restarts the child after a crash."""
 
-    def __init__(self, source: Path, entry: str, attr: str, limits: Limits, policy: ImportPolicy | None = None) -> None:
+    def __init__(self, source: Path, entry: str, attr: str, limits: Limits, policy: ImportPolicy | None = None,
+                 convention: str = "") -> None:
         self.source, self.entry, self.attr, self.limits = source, entry, attr, limits
-        self.policy = policy or ImportPolicy()
-        """What the submission may not import (the grader's, from its rubric; none by default)."""
+        self.policy = policy or ImportPolicy()  # what the submission may not import: the grader's rubric decides
+        self.convention = convention  # the kit's convention the child builds layers through (function-pair=keep), or ""
         if limits.isolation is None:
             raise ValueError("Limits.isolation is required: the caller probes (dropout_conformance.sandbox.probe.best())")
         self.isolation = limits.isolation
@@ -132,7 +131,7 @@ class SandboxedFactory(Implementation):
             file_size=self.limits.file_size, work_size=self.limits.work_size, processes=self.limits.processes,
             level=iso.level, user_namespace=iso.user_namespace, landlock=iso.landlock, cgroup=iso.cgroup,
             cgroup_group=confine.cgroup_group(self.limits.temp_root), forbid_names=list(self.policy.names),
-            forbid_paths=dict(self.policy.paths), forbid_digests=dict(self.policy.digests),
+            forbid_paths=dict(self.policy.paths), forbid_digests=dict(self.policy.digests), convention=self.convention,
         )
         self.exchange = _create_exchange(spec.exchange_file)
         ours, theirs = socket.socketpair()
@@ -185,6 +184,12 @@ class SandboxedFactory(Implementation):
     @property
     def deadline(self) -> float:
         return self._deadline
+
+    @property
+    def p_note(self) -> str | None:
+        from ..conventions import sandboxed
+
+        return sandboxed(self.convention)[0].p_note(sandboxed(self.convention)[1].arg) if self.convention else None
 
     @property
     def output(self) -> str:

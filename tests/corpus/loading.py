@@ -21,14 +21,26 @@ CLAUSE_OF = {c.key: c.clause for c in cases("strict")}
 
 
 def load(path: Path) -> tuple[ModuleType, str]:
-    """The member's module and its ``--dropout-impl`` value (``IMPL_ATTR = "name"`` names a factory)."""
-    attr = "DropoutLayer"
+    """The member's module and its ``--dropout-impl`` value (``IMPL_ATTR = "name"`` names a factory;
+    ``CONVENTION = "head"`` the convention it is written in, e.g. ``function-pair=keep``)."""
+    attr, convention = "DropoutLayer", None
     for line in path.read_text().splitlines():
-        if line.startswith("IMPL_ATTR"):
-            attr = line.split("=", 1)[1].strip().strip("\"'")
+        if line.startswith(("IMPL_ATTR", "CONVENTION")):
+            text = line.split("=", 1)[1].strip().strip("\"'")
+            attr, convention = (text, convention) if line.startswith("IMPL_ATTR") else (attr, text)
     value = f"{path}:{attr}"
-    (impl,) = resolve(value)
-    return sys.modules[impl.factory.__module__], value  # type: ignore[union-attr]
+    if convention is not None:
+        value = f"{convention}:{path}" if convention.startswith("function-pair") else f"{convention}:{value}"
+    resolve(value)
+    return sys.modules[_module_name(path)], value
+
+
+def _module_name(path: Path) -> str:
+    """The name resolve's file loader gives a member's module."""
+    for name, module in sys.modules.items():
+        if name.startswith("_dropout_impl_") and getattr(module, "__file__", None) == str(path.resolve()):
+            return name
+    raise LookupError(f"{path} was not loaded")
 
 
 def run_member(path: Path, seed: int, profile: str = "spec") -> dict[str, CaseOutcome]:
