@@ -53,7 +53,7 @@ def test_readme_links_work_on_a_package_index_page():
     relative = [link for link in links if not link.startswith(("https://", "http://", "#"))]
     assert not relative, f"relative links are dead on PyPI: {relative}"
     for link in links:
-        m = re.fullmatch(re.escape(source) + r"/(blob|tree)/main/(.+)", link)
+        m = re.fullmatch(re.escape(source) + r"/(blob|tree)/main/([^#]+)(#.*)?", link)
         if link.startswith(source) and m:
             path = ROOT / m[2]
             assert path.is_file() if m[1] == "blob" else path.is_dir(), f"{link}: no such {'file' if m[1] == 'blob' else 'folder'}"

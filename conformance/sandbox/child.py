@@ -118,7 +118,9 @@ def map_exchange(path: str) -> mmap.mmap | None:
         return None
 
 
-def load(spec: ChildSpec) -> Any:
+def load(spec: ChildSpec, adapter: tuple[conventions.Convention, conventions.Parsed] | None = None) -> Any:
+    """The submission's factory: its attribute, or its code through ``adapter`` (the kit's convention,
+    resolved before the integrity policy took the kit's modules out of reach)."""
     path = os.path.join(spec.submission_dir, spec.entry)
     module_spec = importlib.util.spec_from_file_location("submission", path)
     if module_spec is None or module_spec.loader is None:
@@ -126,9 +128,9 @@ def load(spec: ChildSpec) -> Any:
     module = importlib.util.module_from_spec(module_spec)
     sys.modules["submission"] = module
     module_spec.loader.exec_module(module)
-    if not spec.convention:
+    if adapter is None:
         return getattr(module, spec.attr)
-    conv, parsed = conventions.sandboxed(spec.convention)  # the adapter runs here, beside the code it wraps
+    conv, parsed = adapter  # the adapter runs here, beside the code it wraps
     return conv.adapt(module if conv.target == "module" else getattr(module, spec.attr), parsed.arg)
 
 
@@ -300,6 +302,7 @@ def _worker(channel: int, output: int, spec: ChildSpec, exchange: mmap.mmap | No
         os.dup2(output, 1)
         os.dup2(output, 2)
         confine.shed(spec, uid, keep=[0, 1, 2, channel])
+        adapter = conventions.sandboxed(spec.convention) if spec.convention else None
         integrity.enforce(spec.forbid_names, spec.forbid_paths, spec.forbid_digests)
     except BaseException as exc:  # noqa: BLE001 - the machine refused a step: no submission code ran
         send(conn, None, setup_failed(exc))
@@ -307,7 +310,7 @@ def _worker(channel: int, output: int, spec: ChildSpec, exchange: mmap.mmap | No
     me = os.getpid()
     try:
         sys.path.insert(0, spec.submission_dir)
-        factory = load(spec)
+        factory = load(spec, adapter)
     except BaseException as exc:  # noqa: BLE001 - reported to the parent as the import's failure
         if os.getpid() != me:  # a process the submission forked (a fork bomb's): only the worker answers
             os._exit(1)
