@@ -422,3 +422,12 @@ def test_bad_input_is_a_one_line_error(tmp_path: Path) -> None:
     for argv, expected in cases.items():
         assert expected in _one_line_error(list(argv), tmp_path), argv
     assert not (tmp_path / "ag.zip").exists()
+
+
+@pytest.mark.parametrize("script", ["setup.sh", "run_autograder"])
+def test_the_docs_example_is_the_script_the_zip_ships(script):
+    """docs/examples/gradescope/ shows the very scripts gradescope-zip packs (the package's copy is the source)."""
+    root = Path(__file__).resolve().parent.parent
+    packaged = root / "conformance" / "grader" / "autograder" / script
+    assert (root / "docs" / "examples" / "gradescope" / script).read_text() == packaged.read_text(), (
+        f"docs/examples/gradescope/{script} drifted from {packaged.relative_to(root)}: copy it over")
