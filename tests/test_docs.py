@@ -52,7 +52,15 @@ def _options_in_help(text: str, heading: str) -> dict[str, str]:
                 found[re.split(r"[= ]", name)[0]] = current
         elif current is not None and line.strip():
             current.append(line.strip())
-    return {name: " ".join(" ".join(parts).split()) for name, parts in found.items()}
+    return {name: _unwrap(parts) for name, parts in found.items()}
+
+
+def _unwrap(parts: list[str]) -> str:
+    """Wrapped help lines as one line; older argparse also breaks after a word's hyphen ("flag-" / "name")."""
+    text = ""
+    for part in parts:
+        text += part if re.search(r"[a-z]-$", text) else (" " if text else "") + part
+    return " ".join(text.split())
 
 
 def test_pytest_reference_lists_exactly_what_pytest_help_shows(tmp_path):

@@ -11,6 +11,13 @@ HEAD = re.compile(r"^(?P<name>[a-z][a-z0-9]*(?:-[a-z0-9]+)+)(?:=(?P<arg>[^:]*))?
 """``name`` or ``name=arg`` before a value's first ``:``; a name holds a hyphen (no module name does)."""
 
 
+def keep_of(p: Any) -> Any:
+    """``1 - p`` in p's own type: a numpy float32 p gives a float32 keep probability under every
+    numpy's casting rules (numpy < 2 would promote ``1 - np.float32(p)`` to float64)."""
+    dtype = getattr(p, "dtype", None)
+    return (dtype.type(1) if dtype is not None else 1) - p
+
+
 class ConventionError(Exception):
     """A convention value that cannot be used as given (one line that says what to do)."""
 

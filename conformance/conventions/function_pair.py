@@ -21,7 +21,7 @@ from __future__ import annotations
 from types import ModuleType
 from typing import Any
 
-from .base import Convention, ConventionError
+from .base import Convention, ConventionError, keep_of
 
 FORWARD, BACKWARD = "dropout_forward", "dropout_backward"
 
@@ -31,7 +31,7 @@ class FunctionPairLayer:
 
     def __init__(self, forward: Any, backward: Any, p: Any, means: str) -> None:
         self._forward, self._backward = forward, backward
-        self.param: dict[str, Any] = {"p": 1 - p if means == "keep" else p, "mode": "train"}
+        self.param: dict[str, Any] = {"p": keep_of(p) if means == "keep" else p, "mode": "train"}
         self._cache: Any = None
         self._probe()
 

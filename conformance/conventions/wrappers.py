@@ -12,12 +12,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from .base import Convention
+from .base import Convention, keep_of
 
 
 def _keep_prob(target: Any, arg: str | None) -> Any:
     def factory(p: Any) -> Any:
-        return target(1 - p)
+        return target(keep_of(p))
 
     return factory
 
