@@ -83,8 +83,8 @@ def test_every_plugin_option_is_documented_somewhere_by_hand_too():
 
 def test_grader_reference_lists_exactly_what_its_help_shows(tmp_path):
     commands = {name: options for name, _, options in reference_page.grader_commands()}
-    assert set(commands) == {"dropout-conformance", "dropout-conformance grade", "dropout-conformance badge",
-                             "dropout-conformance gradescope-zip"}
+    assert set(commands) == {"dropout-conformance", "dropout-conformance grade", "dropout-conformance merge",
+                             "dropout-conformance badge", "dropout-conformance gradescope-zip"}
     for name, options in commands.items():
         args = ["-m", "dropout_conformance", *name.split()[1:], "--help"]
         text = _help(args, tmp_path)

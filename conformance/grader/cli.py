@@ -1,20 +1,18 @@
-"""``dropout-conformance grade PATH...``: grade a class of submissions, each in its own sandbox."""
+"""The ``dropout-conformance`` command line: its options and help (``grade``, ``merge``, ``badge``,
+``gradescope-zip``); ``grade`` and ``merge`` run in :mod:`.commands`."""
 
 from __future__ import annotations
 
 import argparse
-import dataclasses
 import os
 import re
-import shutil
 import sys
-import tempfile
-import time
 from collections.abc import Sequence
 from typing import Any
 
 from .. import SPEC_VERSION, __version__
 from .outputs import OUTPUTS
+from .outputs.common import shown
 from .upload import DEFAULT_FILE
 
 SIZE = re.compile(r"^(\d+(?:\.\d+)?)([KMG]?)i?B?$", re.IGNORECASE)
@@ -100,25 +98,19 @@ def parser() -> argparse.ArgumentParser:
         help="grade even where the sandbox gets neither an identity of its own nor an every-descendant kill "
         "(every output then says so)",
     )
-    for output in OUTPUTS:
-        g.add_argument(f"--{output.option}", metavar=output.metavar, help=f"{output.help} (read by {output.audience}s)")
-    g.add_argument("--gradebook", nargs=2, metavar=("LMS", "FILE"),
-                   help="write the grade-import CSV of LMS (canvas or moodle), one row per --roster student "
-                   "with a submission (read by instructors, imported by the LMS)")
-    g.add_argument("--roster", metavar="FILE",
-                   help="CSV naming each student's submission and LMS identity, e.g. the LMS's own gradebook export "
-                   "(see docs/instructors.md)")
-    g.add_argument("--roster-key", default="submission", metavar="COLUMN",
-                   help="the roster column holding submission names (default: submission; e.g. 'SIS Login ID')")
-    g.add_argument("--assignment", default="Dropout layer", metavar="NAME",
-                   help="the gradebook's grade column: for Canvas an existing assignment as its export names it, "
-                   "'Title (ID)', or a new title (default: Dropout layer)")
-    g.add_argument(
-        "--release",
-        action="store_true",
-        help="grades are published: feedback files include the details of after_due_date/after_published clauses",
+    g.add_argument("--shard", type=_shard, default=None, metavar="K/N",
+                   help="grade only shard K of N (every N-th submission in name order) into --shard-dir; needs --seed; "
+                        "`dropout-conformance merge` then writes the outputs")
+    g.add_argument("--shard-dir", default=None, metavar="DIR", help="with --shard: the folder this shard's results go to")
+    _add_outputs(g)
+    m = sub.add_parser(
+        "merge",
+        help="write the outputs of a class graded in shards (grade --shard K/N) from the shards' folders",
+        description="Merge the folders of every shard of one class (grade --shard K/N --shard-dir DIR) and write any "
+        "output grade writes, as one run with the same seed would. Refuses missing, duplicated or mismatched shards.",
     )
-    g.add_argument("-q", "--quiet", action="store_true", help="no progress output")
+    m.add_argument("shards", nargs="+", metavar="SHARD_DIR")
+    _add_outputs(m)
     b = sub.add_parser(
         "badge",
         help="write a README badge (shields.io endpoint JSON) from a --dropout-report JSON report",
@@ -139,6 +131,38 @@ def parser() -> argparse.ArgumentParser:
     z.add_argument("--submission-file", default=None, metavar="NAME",
                    help=f"the one file a student submits (default: the rubric's [submission] file, else {DEFAULT_FILE})")
     return p
+
+
+def _add_outputs(p: argparse.ArgumentParser) -> None:
+    """The output options, which grade and merge share."""
+    for output in OUTPUTS:
+        p.add_argument(f"--{output.option}", metavar=output.metavar, help=f"{output.help} (read by {output.audience}s)")
+    p.add_argument("--gradebook", nargs=2, metavar=("LMS", "FILE"),
+                   help="write the grade-import CSV of LMS (canvas or moodle), one row per --roster student "
+                   "with a submission (read by instructors, imported by the LMS)")
+    p.add_argument("--roster", metavar="FILE",
+                   help="CSV naming each student's submission and LMS identity, e.g. the LMS's own gradebook export "
+                   "(see docs/instructors.md)")
+    p.add_argument("--roster-key", default="submission", metavar="COLUMN",
+                   help="the roster column holding submission names (default: submission; e.g. 'SIS Login ID')")
+    p.add_argument("--assignment", default="Dropout layer", metavar="NAME",
+                   help="the gradebook's grade column: for Canvas an existing assignment as its export names it, "
+                   "'Title (ID)', or a new title (default: Dropout layer)")
+    p.add_argument(
+        "--release",
+        action="store_true",
+        help="grades are published: feedback files include the details of after_due_date/after_published clauses",
+    )
+    p.add_argument("-q", "--quiet", action="store_true", help="no progress output")
+
+
+def _shard(text: str) -> Any:
+    from .shards import Shard
+
+    try:
+        return Shard.parse(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
 
 
 def badge(args: argparse.Namespace) -> int:
@@ -163,189 +187,6 @@ def badge(args: argparse.Namespace) -> int:
     return 0
 
 
-def shown(text: str) -> str:
-    """``text`` safe for a terminal: submission names and reasons come from students' file names, and a
-    control character (an escape sequence, a carriage return) must not rewrite the instructor's screen."""
-    return "".join(c if c.isprintable() else ascii(c)[1:-1] for c in text)
-
-
-def _progress(stream: Any, quiet: bool) -> Any:
-    tty = stream.isatty()
-    start = time.monotonic()
-
-    def show(done: int, total: int, result: Any) -> None:
-        if quiet:
-            return
-        rate = done / max(time.monotonic() - start, 1e-9)
-        if tty:
-            bar = "#" * int(30 * done / total)
-            stream.write(f"\r[{bar:<30}] {done}/{total} {rate:.1f}/s  {shown(result.name)[:30]:<30}")
-            if done == total:
-                stream.write("\n")
-        else:
-            stream.write(shown(f"{done}/{total} {result.name}: {result.score:g}/{result.max_score:g} {result.status}") + "\n")
-        stream.flush()
-
-    return show
-
-
-def _unwritable_output(args: argparse.Namespace) -> str | None:
-    """Check every output location before grading, so a typo never costs a whole batch."""
-    from ..report import unwritable
-
-    for output in OUTPUTS:
-        value = getattr(args, output.option)
-        problem = unwritable(value, folder=output.folder) if value else None
-        if problem:
-            return f"--{output.option} {value}: {problem}"
-    return None
-
-
-def _gradebook_plan(args: argparse.Namespace, names: list[str]) -> tuple[Any, str | None]:
-    """The roster and its matching for ``--gradebook``, checked before grading, or why they cannot be used."""
-    from ..report import unwritable
-    from .outputs.lms import LMSES, assignment_problem, roster_problem
-    from .roster import RosterError, load_roster
-
-    if args.gradebook is None:
-        return None, ("--roster is read only with --gradebook canvas|moodle FILE" if args.roster else None)
-    lms, target = args.gradebook
-    if lms not in LMSES:
-        return None, f"--gradebook {lms}: choose canvas or moodle"
-    if not args.roster:
-        return None, f"--gradebook {lms} needs --roster FILE: a CSV naming each student's submission and {lms} identity"
-    try:
-        roster = load_roster(args.roster, args.roster_key)
-    except RosterError as exc:
-        return None, str(exc)
-    bad_path = unwritable(target)
-    problem = (f"--gradebook {lms} {target}: {bad_path}" if bad_path else None) or roster_problem(lms, roster) \
-        or assignment_problem(lms, args.assignment)
-    if problem:
-        return None, problem
-    matching = roster.match(names)
-    if names and not matching.pairs:
-        return None, (f"roster {args.roster}: no submission name is in its column {roster.key!r} (e.g. {names[0]!r}); "
-                      "name the column holding them with --roster-key")
-    return (lms, target, roster, matching), None
-
-
-def _write_gradebook(plan: Any, run: Any, assignment: str) -> None:
-    from .outputs.lms import report, write_gradebook
-
-    lms, target, roster, matching = plan
-    written = write_gradebook(lms, run, roster, matching, assignment, target)
-    for line in report(lms, target, roster, written):
-        print(shown(line), file=sys.stderr)
-
-
-def _isolation(args: argparse.Namespace) -> tuple[Any, str | None]:
-    """The isolation to grade with, or why the grader refuses to grade."""
-    from ..sandbox import probe
-    from ..sandbox.isolation import choose
-
-    found = probe.run()
-    try:
-        isolation = choose(found, args.isolation)
-    except ValueError as exc:
-        return None, str(exc)
-    if not isolation.strong and not args.allow_weak_isolation and args.isolation == "weak":
-        return None, ("--isolation weak gives sandboxes neither an identity of their own nor an every-descendant kill; "
-                      "add --allow-weak-isolation to grade with it anyway (every output will say so)")
-    if not isolation.strong and not args.allow_weak_isolation:
-        return None, (
-            f"the sandbox cannot get an identity of its own and an every-descendant kill here ({isolation.reason}); "
-            "run the grader as root, or where user namespaces are allowed, or pass --allow-weak-isolation "
-            "to grade anyway (every output will say so)"
-        )
-    return isolation, None
-
-
-def grade(args: argparse.Namespace) -> int:
-    from ..conventions import ConventionError
-    from ..sandbox.parent import Limits
-    from ..selection import parse_seed
-    from .grade import DiscoveryError, attr_nobody_defines, discover, grade_all, upload_submission
-    from .rubric import RubricError, convention_head, load_rubric, profile_rubric
-    from .upload import valid_file_name
-
-    try:
-        rubric = load_rubric(args.rubric) if args.rubric else profile_rubric(args.profile)
-        if args.convention or args.param_means:
-            if not args.convention:
-                raise RubricError("--param-means needs --convention function-pair")
-            rubric = dataclasses.replace(rubric, convention=convention_head(args.convention, args.param_means))
-        single = args.submission_file or rubric.submission_file
-        problem = valid_file_name(single) if single else None
-        if problem:
-            raise DiscoveryError(f"--submission-file: {problem}")
-        if single and len(args.paths) != 1:
-            raise DiscoveryError(f"single-submission mode (grading {single}) takes one upload folder, got {len(args.paths)} paths")
-        subs = [upload_submission(args.paths[0], single)] if single else discover(args.paths, args.entry)
-    except (DiscoveryError, RubricError, ConventionError) as exc:
-        print(shown(f"dropout-conformance grade: error: {exc}"), file=sys.stderr)
-        return 2
-    needs_attr = not (rubric.convention or "").startswith("function-pair")  # a function pair has fixed names
-    problem = _unwritable_output(args) or (attr_nobody_defines(subs, args.attr) if needs_attr else None)
-    if problem:
-        print(f"dropout-conformance grade: error: {problem}", file=sys.stderr)
-        return 2
-    gradebook, problem = _gradebook_plan(args, [s.name for s in subs])
-    if problem:
-        print(shown(f"dropout-conformance grade: error: {problem}"), file=sys.stderr)
-        return 2
-    per_submission = [f"--{o.option}" for o in OUTPUTS if o.one_submission and getattr(args, o.option)]
-    if per_submission and len(subs) != 1:
-        print(f"dropout-conformance grade: error: {', '.join(per_submission)}: one submission per run, found {len(subs)}; "
-              "grade them one at a time", file=sys.stderr)
-        return 2
-    seed = args.seed if args.seed is not None else parse_seed(None)
-    isolation, problem = _isolation(args)
-    if problem:
-        print(f"dropout-conformance grade: error: {problem}", file=sys.stderr)
-        return 2
-    assert isolation is not None
-    batch = tempfile.mkdtemp(prefix="dropout-batch-")
-    os.chmod(batch, 0o711)  # its folders' names are random; level uid's sandboxes must reach their own
-    # Hypothesis keeps a cache folder: never in the instructor's (or Gradescope's) folder, and gone at the end
-    previous = os.environ.get("HYPOTHESIS_STORAGE_DIRECTORY")
-    os.environ["HYPOTHESIS_STORAGE_DIRECTORY"] = os.path.join(batch, "hypothesis")
-    limits = Limits(call_timeout=args.timeout, submission_timeout=args.submission_timeout, memory=args.memory,
-                    isolation=isolation, temp_root=batch)
-    if not args.quiet:
-        print(
-            f"dropout-conformance {__version__}, spec {SPEC_VERSION}: grading {len(subs)} submission(s), "
-            f"{rubric.source}, --seed={seed}, {args.jobs} at a time\nisolation: {isolation.describe()}",
-            file=sys.stderr,
-        )
-    try:
-        run = grade_all(subs, rubric, seed, limits, attr=args.attr, jobs=args.jobs, profile=args.profile,
-                        progress=_progress(sys.stderr, args.quiet))
-    except KeyboardInterrupt:
-        print("\ndropout-conformance grade: interrupted; every sandbox was ended and no output was written", file=sys.stderr)
-        return 130
-    finally:
-        shutil.rmtree(batch, ignore_errors=True)
-        if isolation.cgroup:
-            from ..sandbox.confine import cgroup_group, remove_cgroup_group
-
-            remove_cgroup_group(cgroup_group(batch))
-        if previous is None:
-            os.environ.pop("HYPOTHESIS_STORAGE_DIRECTORY", None)
-        else:
-            os.environ["HYPOTHESIS_STORAGE_DIRECTORY"] = previous
-    for output in OUTPUTS:
-        target = getattr(args, output.option)
-        if target:
-            output.write(run, target, args.release)
-            if not args.quiet:
-                print(f"wrote {target}", file=sys.stderr)
-    if gradebook:
-        _write_gradebook(gradebook, run, args.assignment)
-    if not args.quiet:
-        for s in run.submissions:
-            print(shown(f"{s.name}: {s.score:g}/{s.max_score:g} {s.status}{': ' + s.reason if s.reason else ''}"))
-    return 0
 
 
 def gradescope_zip(args: argparse.Namespace) -> int:
@@ -369,8 +210,10 @@ def gradescope_zip(args: argparse.Namespace) -> int:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = parser().parse_args(argv)
-    if args.command == "grade":
-        return grade(args)
+    if args.command in ("grade", "merge"):
+        from . import commands
+
+        return commands.grade(args) if args.command == "grade" else commands.merge(args)
     if args.command == "badge":
         return badge(args)
     if args.command == "gradescope-zip":

@@ -185,3 +185,9 @@ def versions(run: GradeRun) -> str:
     if level == "weak":
         return text + ", WEAK isolation (--allow-weak-isolation: submissions could affect each other and the grader)"
     return text + (f", isolation {level}" if level else "")
+
+
+def shown(text: str) -> str:
+    """``text`` safe for a terminal: submission names and reasons come from students' file names, and a
+    control character (an escape sequence, a carriage return) must not rewrite the instructor's screen."""
+    return "".join(c if c.isprintable() else ascii(c)[1:-1] for c in text)
