@@ -7,6 +7,8 @@ import json
 import random
 import re
 import shutil
+import subprocess
+import sys
 import tempfile
 from pathlib import Path
 
@@ -77,9 +79,6 @@ def _run(*args: str, cwd: Path) -> str:
 
 
 def _merge(*args: str, cwd: Path) -> tuple[int, str]:
-    import subprocess
-    import sys
-
     done = subprocess.run([sys.executable, "-m", "dropout_conformance", "merge", *args], cwd=cwd, capture_output=True,
                           text=True, timeout=120)
     return done.returncode, done.stderr

@@ -26,7 +26,7 @@ from .. import __version__
 from ..results import CaseOutcome, ClauseVerdict, Failure, Raised, Reproducer, Status
 from ..spec import SPEC_VERSION
 from .model import ClauseScore, GradeRun, SubmissionResult
-from .outputs.common import dumps, safe_names, write_atomic
+from .outputs.common import dumps, named, write_atomic
 from .rubric import Rubric
 
 MANIFEST = "_shard.json"
@@ -123,7 +123,7 @@ def write_shard(run: GradeRun, directory: str | Path, shard: Shard, all_names: S
     if stray.exists():
         stray.unlink()  # a rerun: until it finishes, the folder is not a finished shard
     files = {}
-    for stem, sub in zip(safe_names(s.name for s in run.submissions), run.submissions, strict=True):
+    for stem, sub in named(run):
         write_atomic(folder / f"{stem}.json", dumps({"schema": RESULT_SCHEMA, "result": encode_submission(sub)}))
         files[sub.name] = f"{stem}.json"
     manifest = {
