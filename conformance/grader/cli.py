@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import argparse
-import os
 import re
 import sys
 from collections.abc import Sequence
@@ -82,7 +81,7 @@ def parser() -> argparse.ArgumentParser:
         help="without --rubric: 1 point per clause of this profile (default core: the six published checks)",
     )
     g.add_argument("--seed", type=_seed, default=None, help="master seed (default: random, printed)")
-    g.add_argument("--jobs", type=_positive(int), default=os.cpu_count() or 1, help="submissions graded at once (default: cores)")
+    g.add_argument("--jobs", type=_positive(int), default=None, help="submissions graded at once (default: cores)")
     g.add_argument("--timeout", type=_positive(float), default=10.0, help="seconds per call into a submission (default 10)")
     g.add_argument("--submission-timeout", type=_positive(float), default=120.0, help="seconds per submission (default 120)")
     g.add_argument("--memory", type=_size, default=_size("2G"), help="address-space limit per submission (default 2G)")
@@ -102,6 +101,9 @@ def parser() -> argparse.ArgumentParser:
                    help="grade only shard K of N (every N-th submission in name order) into --shard-dir; needs --seed; "
                         "`dropout-conformance merge` then writes the outputs")
     g.add_argument("--shard-dir", default=None, metavar="DIR", help="with --shard: the folder this shard's results go to")
+    g.add_argument("--dask", default=None, metavar="SCHEDULER",
+                   help="grade on the Dask cluster whose scheduler is at this address (e.g. tcp://10.0.0.5:8786), each "
+                        "submission in the kit's sandbox on a worker; needs the dask extra on this machine and every worker")
     _add_outputs(g)
     m = sub.add_parser(
         "merge",

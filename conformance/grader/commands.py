@@ -6,9 +6,7 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import os
-import shutil
 import sys
-import tempfile
 import time
 from typing import Any
 
@@ -87,33 +85,10 @@ def _write_gradebook(plan: Any, run: Any, assignment: str) -> None:
         print(shown(line), file=sys.stderr)
 
 
-def _isolation(args: argparse.Namespace) -> tuple[Any, str | None]:
-    """The isolation to grade with, or why the grader refuses to grade."""
-    from ..sandbox import probe
-    from ..sandbox.isolation import choose
-
-    found = probe.run()
-    try:
-        isolation = choose(found, args.isolation)
-    except ValueError as exc:
-        return None, str(exc)
-    if not isolation.strong and not args.allow_weak_isolation and args.isolation == "weak":
-        return None, ("--isolation weak gives sandboxes neither an identity of their own nor an every-descendant kill; "
-                      "add --allow-weak-isolation to grade with it anyway (every output will say so)")
-    if not isolation.strong and not args.allow_weak_isolation:
-        return None, (
-            f"the sandbox cannot get an identity of its own and an every-descendant kill here ({isolation.reason}); "
-            "run the grader as root, or where user namespaces are allowed, or pass --allow-weak-isolation "
-            "to grade anyway (every output will say so)"
-        )
-    return isolation, None
-
-
 def grade(args: argparse.Namespace) -> int:
     from ..conventions import ConventionError
-    from ..sandbox.parent import Limits
     from ..selection import parse_seed
-    from .grade import DiscoveryError, attr_nobody_defines, discover, grade_all, upload_submission
+    from .grade import DiscoveryError, attr_nobody_defines, discover, upload_submission
     from .rubric import RubricError, convention_head, load_rubric, profile_rubric
     from .upload import valid_file_name
 
@@ -134,7 +109,7 @@ def grade(args: argparse.Namespace) -> int:
         print(shown(f"dropout-conformance grade: error: {exc}"), file=sys.stderr)
         return 2
     needs_attr = not (rubric.convention or "").startswith("function-pair")  # a function pair has fixed names
-    problem = _shard_problem(args, single) or _unwritable_output(args) \
+    problem = _shard_problem(args, single) or _dask_problem(args, single) or _unwritable_output(args) \
         or (attr_nobody_defines(subs, args.attr) if needs_attr else None)
     if problem:
         print(shown(f"dropout-conformance grade: error: {problem}"), file=sys.stderr)
@@ -149,41 +124,14 @@ def grade(args: argparse.Namespace) -> int:
         print(shown(f"dropout-conformance grade: error: {problem}"), file=sys.stderr)
         return 2
     seed = args.seed if args.seed is not None else parse_seed(None)
-    isolation, problem = _isolation(args)
-    if problem:
-        print(f"dropout-conformance grade: error: {problem}", file=sys.stderr)
-        return 2
-    assert isolation is not None
-    batch = tempfile.mkdtemp(prefix="dropout-batch-")
-    os.chmod(batch, 0o711)  # its folders' names are random; level uid's sandboxes must reach their own
-    # Hypothesis keeps a cache folder: never in the instructor's (or Gradescope's) folder, and gone at the end
-    previous = os.environ.get("HYPOTHESIS_STORAGE_DIRECTORY")
-    os.environ["HYPOTHESIS_STORAGE_DIRECTORY"] = os.path.join(batch, "hypothesis")
-    limits = Limits(call_timeout=args.timeout, submission_timeout=args.submission_timeout, memory=args.memory,
-                    isolation=isolation, temp_root=batch)
-    if not args.quiet:
-        part = f" (shard {args.shard} of {len(all_names)})" if args.shard else ""
-        print(
-            f"dropout-conformance {__version__}, spec {SPEC_VERSION}: grading {len(subs)} submission(s){part}, "
-            f"{rubric.source}, --seed={seed}, {args.jobs} at a time\nisolation: {isolation.describe()}",
-            file=sys.stderr,
-        )
+    part = f" (shard {args.shard} of {len(all_names)})" if args.shard else ""
     try:
-        run = grade_all(subs, rubric, seed, limits, attr=args.attr, jobs=args.jobs, profile=args.profile,
-                        progress=_progress(sys.stderr, args.quiet))
+        run = (_grade_on_cluster if args.dask else _grade_here)(args, subs, rubric, seed, part)
     except KeyboardInterrupt:
         print("\ndropout-conformance grade: interrupted; every sandbox was ended and no output was written", file=sys.stderr)
         return 130
-    finally:
-        shutil.rmtree(batch, ignore_errors=True)
-        if isolation.cgroup:
-            from ..sandbox.confine import cgroup_group, remove_cgroup_group
-
-            remove_cgroup_group(cgroup_group(batch))
-        if previous is None:
-            os.environ.pop("HYPOTHESIS_STORAGE_DIRECTORY", None)
-        else:
-            os.environ["HYPOTHESIS_STORAGE_DIRECTORY"] = previous
+    if run is None:
+        return 2
     if args.shard:
         from .shards import write_shard
 
@@ -194,6 +142,52 @@ def grade(args: argparse.Namespace) -> int:
             print(shown(f"wrote shard {args.shard} ({len(subs)} submission(s)) to {args.shard_dir}"), file=sys.stderr)
     _write_outputs(args, run, gradebook)
     return 0
+
+
+def _grade_here(args: argparse.Namespace, subs: list[Any], rubric: Any, seed: int, part: str) -> Any:
+    """Grade on this machine, ``--jobs`` at a time: the run, or None after printing why it cannot start."""
+    from ..sandbox import probe
+    from ..sandbox.parent import Limits
+    from .grade import acceptable_isolation, batch_folder, grade_all
+
+    isolation, problem = acceptable_isolation(probe.run(), args.isolation, args.allow_weak_isolation)
+    if problem:
+        print(f"dropout-conformance grade: error: {problem}", file=sys.stderr)
+        return None
+    assert isolation is not None
+    jobs = args.jobs or os.cpu_count() or 1
+    if not args.quiet:
+        print(
+            f"dropout-conformance {__version__}, spec {SPEC_VERSION}: grading {len(subs)} submission(s){part}, "
+            f"{rubric.source}, --seed={seed}, {jobs} at a time\nisolation: {isolation.describe()}",
+            file=sys.stderr,
+        )
+    with batch_folder(isolation) as batch:
+        limits = Limits(call_timeout=args.timeout, submission_timeout=args.submission_timeout, memory=args.memory,
+                        isolation=isolation, temp_root=batch)
+        return grade_all(subs, rubric, seed, limits, attr=args.attr, jobs=jobs, profile=args.profile,
+                         progress=_progress(sys.stderr, args.quiet))
+
+
+def _grade_on_cluster(args: argparse.Namespace, subs: list[Any], rubric: Any, seed: int, part: str) -> Any:
+    """Grade on the Dask cluster at ``--dask``: the run, or None after printing why it cannot start."""
+    from .cluster import ClusterError, Settings, grade_on_cluster
+
+    settings = Settings(args.attr, args.timeout, args.submission_timeout, args.memory, args.isolation,
+                        args.allow_weak_isolation)
+
+    def started(workers: int, isolation: str) -> None:
+        if not args.quiet:
+            print(f"dropout-conformance {__version__}, spec {SPEC_VERSION}: grading {len(subs)} submission(s){part}, "
+                  f"{rubric.source}, --seed={seed}, on the Dask cluster at {args.dask} ({workers} worker(s))\n"
+                  f"isolation: {isolation}", file=sys.stderr)
+
+    try:
+        return grade_on_cluster(args.dask, subs, rubric, seed, settings, profile=args.profile, started=started,
+                                progress=_progress(sys.stderr, args.quiet))
+    except ClusterError as exc:
+        print(shown(f"dropout-conformance grade: error: {exc}"), file=sys.stderr)
+        return None
 
 
 def _write_outputs(args: argparse.Namespace, run: Any, gradebook: Any) -> None:
@@ -214,6 +208,17 @@ def _one_submission_problem(args: argparse.Namespace, count: int) -> str | None:
     per_submission = [f"--{o.option}" for o in OUTPUTS if o.one_submission and getattr(args, o.option)]
     if per_submission and count != 1:
         return f"{', '.join(per_submission)}: one submission per run, found {count}; grade them one at a time"
+    return None
+
+
+def _dask_problem(args: argparse.Namespace, single: str | None) -> str | None:
+    """Why ``--dask`` cannot be used as given."""
+    if not args.dask:
+        return None
+    if args.jobs:
+        return "--jobs sizes the local pool; on a Dask cluster each worker thread grades one submission at a time"
+    if single:
+        return "--dask grades a folder of submissions; single-submission mode grades one upload here"
     return None
 
 

@@ -6,8 +6,10 @@ The checks are the suite's own (:mod:`dropout_conformance.checks`), driven throu
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import os
+import shutil
 import signal
 import tempfile
 import time
@@ -23,6 +25,7 @@ from ..results import CaseOutcome, ClauseVerdict, Status
 from ..sandbox import probe
 from ..sandbox.intake import Refused
 from ..sandbox.integrity import policy_for
+from ..sandbox.isolation import Isolation
 from ..sandbox.parent import CallTimeout, Limits, SandboxedFactory, SandboxError, SetupFailed, SubmissionTimeout
 from ..spec import SPEC_VERSION, clause
 from .model import ClauseScore, GradeRun, SubmissionResult
@@ -178,7 +181,7 @@ def _cases_by_clause(rubric: Rubric) -> dict[str, list[Any]]:
     return {cid: [c for c in cases("strict") if c.clause == cid] for cid in rubric.clauses}
 
 
-def _impl_value(sub: Submission, attr: str, convention: str | None = None) -> str:
+def impl_value_of(sub: Submission, attr: str, convention: str | None = None) -> str:
     """The ``--dropout-impl`` value that loads the submission outside the grader."""
     source_file = sub.source / (sub.entry or "") if sub.source.is_dir() else sub.source
     if convention and convention.startswith("function-pair"):
@@ -198,7 +201,7 @@ def grade_submission(sub: Submission, rubric: Rubric, seed: int, limits: Limits,
     start = time.monotonic()
     result = SubmissionResult(sub.name, str(sub.source), "graded", "")
     by_clause = _cases_by_clause(rubric)
-    impl_value = _impl_value(sub, attr, rubric.convention)
+    impl_value = impl_value_of(sub, attr, rubric.convention)
 
     def not_run_all(cause: str) -> list[ClauseScore]:
         return _none_run(rubric, by_clause, impl_value, cause)
@@ -276,10 +279,10 @@ def _worker_init() -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
-def _lost(sub: Submission, rubric: Rubric, attr: str) -> SubmissionResult:
-    """A submission whose grading process died, twice: scored 0 with a plain reason."""
+def lost(sub: Submission, rubric: Rubric, attr: str) -> SubmissionResult:
+    """A submission whose grading process died, twice (here or on a Dask worker): scored 0 with a plain reason."""
     result = SubmissionResult(sub.name, str(sub.source), "crashed", "the grader's worker process died while grading it")
-    result.clauses = _none_run(rubric, _cases_by_clause(rubric), _impl_value(sub, attr, rubric.convention), result.reason)
+    result.clauses = _none_run(rubric, _cases_by_clause(rubric), impl_value_of(sub, attr, rubric.convention), result.reason)
     return result
 
 
@@ -315,11 +318,54 @@ def _pooled(work: list[tuple[Submission, Rubric, int, Limits, str]], jobs: int, 
         if alone and broken:
             i = alone[0]
             pending.remove(i)
-            yield _lost(work[i][0], work[i][1], work[i][4])
+            yield lost(work[i][0], work[i][1], work[i][4])
         if alone:
             suspects.remove(alone[0])
         elif broken:
             suspects = [i for i in pending if markers[i].exists()] or [i for i in batch if i in pending]
+
+
+def acceptable_isolation(found: dict[str, Any], wanted: str, allow_weak: bool) -> tuple[Isolation | None, str | None]:
+    """The isolation to grade with, from a probe's findings (:func:`~.sandbox.probe.run`), or why the
+    grader refuses to grade (the one-line error, in the command line's words)."""
+    from ..sandbox.isolation import choose
+
+    try:
+        isolation = choose(found, wanted)
+    except ValueError as exc:
+        return None, str(exc)
+    if not isolation.strong and not allow_weak and wanted == "weak":
+        return None, ("--isolation weak gives sandboxes neither an identity of their own nor an every-descendant kill; "
+                      "add --allow-weak-isolation to grade with it anyway (every output will say so)")
+    if not isolation.strong and not allow_weak:
+        return None, (
+            f"the sandbox cannot get an identity of its own and an every-descendant kill here ({isolation.reason}); "
+            "run the grader as root, or where user namespaces are allowed, or pass --allow-weak-isolation "
+            "to grade anyway (every output will say so)"
+        )
+    return isolation, None
+
+
+@contextlib.contextmanager
+def batch_folder(isolation: Isolation) -> Iterator[str]:
+    """A private folder for one grading run's sandboxes, removed (with their cgroups) at the end.
+    Hypothesis keeps its cache folder there: never in the instructor's (or Gradescope's) folder."""
+    batch = tempfile.mkdtemp(prefix="dropout-batch-")
+    os.chmod(batch, 0o711)  # its folders' names are random; level uid's sandboxes must reach their own
+    previous = os.environ.get("HYPOTHESIS_STORAGE_DIRECTORY")
+    os.environ["HYPOTHESIS_STORAGE_DIRECTORY"] = os.path.join(batch, "hypothesis")
+    try:
+        yield batch
+    finally:
+        shutil.rmtree(batch, ignore_errors=True)
+        if isolation.cgroup:
+            from ..sandbox.confine import cgroup_group, remove_cgroup_group
+
+            remove_cgroup_group(cgroup_group(batch))
+        if previous is None:
+            os.environ.pop("HYPOTHESIS_STORAGE_DIRECTORY", None)
+        else:
+            os.environ["HYPOTHESIS_STORAGE_DIRECTORY"] = previous
 
 
 def grade_all(

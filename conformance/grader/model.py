@@ -90,6 +90,9 @@ class SubmissionResult:
     execution_time: float = 0.0
     output: str = ""
     """The submission's own stdout/stderr, captured and capped."""
+    isolation: dict[str, Any] = field(default_factory=dict)
+    """The isolation this submission's sandbox had, where it differs from the run's (Dask workers
+    on machines that allow different levels); empty: the run's (:attr:`GradeRun.isolation`)."""
 
     @property
     def score(self) -> float:

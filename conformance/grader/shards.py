@@ -111,7 +111,8 @@ def decode_submission(d: dict[str, Any]) -> SubmissionResult:
                     c["impl_value"], c["cause"], c["seconds"])
         for c in d["clauses"]
     ]
-    return SubmissionResult(d["name"], d["path"], d["status"], d["reason"], clauses, d["execution_time"], d["output"])
+    return SubmissionResult(d["name"], d["path"], d["status"], d["reason"], clauses, d["execution_time"], d["output"],
+                            d.get("isolation") or {})
 
 
 def write_shard(run: GradeRun, directory: str | Path, shard: Shard, all_names: Sequence[str], settings: dict[str, Any],

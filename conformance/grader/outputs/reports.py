@@ -20,7 +20,7 @@ def submission_record(run: GradeRun, sub: SubmissionResult) -> dict[str, Any]:
         "profile": run.profile,
         "seed": run.seed,
         "rubric_source": run.rubric_source,
-        "isolation": run.isolation,
+        "isolation": sub.isolation or run.isolation,
         "name": sub.name,
         "path": sub.path,
         "status": sub.status,
