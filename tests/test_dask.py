@@ -25,10 +25,8 @@ import pytest
 from dropout_conformance import SPEC_VERSION, __version__
 from dropout_conformance.grader import cli, cluster
 from dropout_conformance.grader.cluster import preflight_problem, run_isolation
-from dropout_conformance.sandbox.isolation import Isolation
+from dropout_conformance.sandbox.isolation import UID_BASE, Isolation
 from tests.test_shards import OUTPUTS, SEED, _class, _run, _tree
-
-REMOTE = "dropout_conformance.grader.remote"
 
 
 @pytest.fixture(scope="module")
@@ -74,60 +72,47 @@ def test_shards_graded_on_the_cluster_merge_into_the_local_runs_outputs(schedule
     assert (tmp_path / "merged.csv").read_text() == (tmp_path / "local" / "grades.csv").read_text()
 
 
-def _descendants(pid: int) -> set[int]:
-    import psutil
-
-    try:
-        return {p.pid for p in psutil.Process(pid).children(recursive=True)}
-    except psutil.NoSuchProcess:
-        return set()
-
-
-def _grading_children() -> set[int]:
-    """This machine's ``remote grade`` processes (one per submission being graded on a worker)."""
+def _sandboxes() -> set[int]:
+    """This machine's sandbox processes: as root each runs as a uid of its own, at or above UID_BASE."""
     import psutil
 
     found = set()
-    for proc in psutil.process_iter(["cmdline"]):
-        cmdline = proc.info["cmdline"] or []
-        if REMOTE in cmdline and "grade" in cmdline:
+    for proc in psutil.process_iter(["uids", "status"]):
+        uids = proc.info["uids"]
+        if uids is not None and uids.real >= UID_BASE and proc.info["status"] != psutil.STATUS_ZOMBIE:
             found.add(proc.pid)
     return found
 
 
 def test_ctrl_c_ends_every_sandbox_on_the_workers(scheduler: str, tmp_path: Path) -> None:
-    import psutil
-
+    if os.geteuid() != 0:
+        pytest.skip("sandboxes are told apart by their own uids, which they get when the grader is root")
     subs = tmp_path / "class"
     subs.mkdir()
     for name in ("slow1", "slow2", "slow3"):  # three for two workers: one is still queued at Ctrl-C
         (subs / f"{name}.py").write_text("import time\ntime.sleep(600)\nclass DropoutLayer: pass\n")
     cmd = [sys.executable, "-m", "dropout_conformance", "grade", str(subs), "--seed", "1", "--dask", scheduler,
            "--timeout", "500", "--submission-timeout", "550", "--csv", str(tmp_path / "grades.csv")]
-    assert not _grading_children(), "another run's grading processes are alive"
+    assert not _sandboxes(), "another run's sandboxes are alive"
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
-        deadline, sandboxes = time.monotonic() + 120, set[int]()
-        while time.monotonic() < deadline:
-            children = _grading_children()
-            sandboxes = set().union(*(_descendants(c) for c in children)) if children else set()
-            if len(children) == 2 and len(sandboxes) >= 2:  # both workers grade: their sandboxes run the sleep
-                break
+        deadline, running = time.monotonic() + 120, set[int]()
+        while time.monotonic() < deadline and len(running) < 2:  # both workers' sandboxes import a slow submission
+            running = _sandboxes()
             time.sleep(0.5)
-        assert len(children) == 2 and sandboxes, f"the workers never started grading: {children}, {sandboxes}"
+        assert len(running) >= 2, f"the workers never started grading: {running}"
         time.sleep(2)
-        sandboxes |= set().union(*(_descendants(c) for c in children))
         proc.send_signal(signal.SIGINT)
-        out, err = proc.communicate(timeout=cluster.STOP_WAIT + 30)
+        _, err = proc.communicate(timeout=cluster.STOP_WAIT + 30)
     finally:
         if proc.poll() is None:
             proc.kill()
     assert proc.returncode == 130, err
     assert "interrupted; every sandbox was ended and no output was written" in err, err
     assert not (tmp_path / "grades.csv").exists()
-    alive = [p for p in children | sandboxes if psutil.pid_exists(p) and psutil.Process(p).status() != psutil.STATUS_ZOMBIE]
-    assert not alive, f"still running after Ctrl-C: {alive}"
-    assert not _grading_children(), "a queued submission started grading after Ctrl-C"
+    assert not _sandboxes(), f"still running after Ctrl-C: {_sandboxes()} (were {running})"
+    time.sleep(3)
+    assert not _sandboxes(), "a queued submission started grading after Ctrl-C"
 
 
 def test_an_address_with_no_scheduler_is_one_line(scheduler: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
@@ -181,6 +166,9 @@ GOOD = {"kit": __version__, "spec": SPEC_VERSION, "isolation": STRONG, "missing"
          "worker tcp://a:1 could not run the kit (ModuleNotFoundError"),
         ({"tcp://a:1": {**GOOD, "problem": "the sandbox cannot get an identity of its own"}},
          "worker tcp://a:1: the sandbox cannot get an identity of its own"),
+        ({"tcp://a:1": {**GOOD, "isolation": Isolation("uid", landlock=3, cgroup=True).record()}},
+         "worker tcp://a:1: its sandboxes could open TCP connections (uid"),
+        ({"tcp://a:1": {**GOOD, "isolation": Isolation("weak", landlock=7).record()}}, "could open TCP connections (WEAK"),
         ({"tcp://a:1": {**GOOD, "missing": ["/home/me/class/alice.py"]}},
          "worker tcp://a:1 cannot see /home/me/class/alice.py; workers read each submission at the path"),
     ],
@@ -191,7 +179,8 @@ def test_a_cluster_that_cannot_grade_is_refused_naming_the_worker(answers: dict[
 
 
 def test_every_worker_fit_to_grade_passes_the_preflight() -> None:
-    assert preflight_problem({"tcp://a:1": GOOD, "tcp://b:1": GOOD}) is None
+    uid_landlock = {**GOOD, "isolation": Isolation("uid", landlock=4, cgroup=True).record()}
+    assert preflight_problem({"tcp://a:1": GOOD, "tcp://b:1": uid_landlock}) is None
 
 
 def test_mixed_isolation_is_reported_as_its_weakest_and_kept_per_submission() -> None:

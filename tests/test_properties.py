@@ -6,6 +6,9 @@ it with Hypothesis run live on the same seed.
 
 from __future__ import annotations
 
+import subprocess
+import sys
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -90,3 +93,22 @@ def test_without_shrinking_the_verdict_is_the_same_and_the_example_unshrunk(memb
             assert shrunk.render(member).splitlines()[:3] == unshrunk.render(member).splitlines()[:3]  # clause, spec, expected
             assert len(unshrunk.render(member)) >= len(shrunk.render(member))
     assert failing, f"{member} fails no train.values case on this seed"
+
+
+def test_the_examples_depend_on_the_seed_alone_not_on_what_the_process_imported(tmp_path: Path) -> None:
+    """Hypothesis 6.131+ mixes the literal constants of "local" modules in sys.modules into its draws;
+    two processes that imported different code (here, a module full of float literals) must still
+    draw the same examples for one seed, or grading depends on the grader's history."""
+    (tmp_path / "lots_of_literals.py").write_text(
+        "VALUES = [" + ", ".join(f"{v!r}" for v in (0.5, 3.25, 456.9407653808594, 999.0, -317.46875, 12.5, 7.75)) + "]\n"
+    )
+    script = ("import sys, hashlib; {extra}from dropout_conformance.checks.properties import drawn_examples; "
+              "print(hashlib.sha256(repr([drawn_examples(s, d) for s in (1, 2026) for d in ('float32', 'float16')]).encode())"
+              ".hexdigest())")
+    digests = []
+    for extra in ("", f"sys.path.insert(0, {str(tmp_path)!r}); import lots_of_literals; "):
+        done = subprocess.run([sys.executable, "-c", script.format(extra=extra)], capture_output=True, text=True,
+                              timeout=300, cwd=tmp_path)
+        assert done.returncode == 0, done.stderr
+        digests.append(done.stdout.strip())
+    assert digests[0] == digests[1], "the drawn examples changed with a module the process imported"

@@ -49,6 +49,33 @@ def live_hypothesis() -> Iterator[None]:
         _LIVE.reset(token)
 
 
+@contextmanager
+def _seed_alone() -> Iterator[None]:
+    """Hypothesis draws from its seed alone inside this block. Since 6.131 it also mixes in the
+    literal constants of every "local" module in ``sys.modules`` (an editable install of the kit, an
+    author's own package, whatever the process imported before), so the same seed drew different
+    examples in two grader processes with different histories, and a seed printed in one place did
+    not replay in another. Where Hypothesis has no such constants, nothing changes."""
+    try:
+        from hypothesis.internal.conjecture import providers
+    except ImportError:  # pragma: no cover - every supported Hypothesis has the module
+        yield
+        return
+    original = getattr(providers, "_get_local_constants", None)
+    cache = getattr(getattr(providers, "CONSTANTS_CACHE", None), "cache", None)
+    if original is None or cache is None:
+        yield
+        return
+    none = providers.Constants()
+    cache.clear()  # values cached with another process's constants
+    providers._get_local_constants = lambda: none
+    try:
+        yield
+    finally:
+        providers._get_local_constants = original
+        cache.clear()
+
+
 def _given_arrays(seed_value: int, dtype: str, test: Callable[[np.ndarray], None], zeros: bool = True) -> Callable[[], None]:
     """``test`` under Hypothesis: arrays of ``dtype``, rank 1 to 4, sides 1 to 6, seeded; values in
     [-1e3, 1e3], exact zeros among them unless ``zeros`` is False (then |value| >= 2**-10)."""
@@ -66,7 +93,7 @@ def _given_arrays(seed_value: int, dtype: str, test: Callable[[np.ndarray], None
     else:
         elements = hs.one_of(finite(2.0**-10, 1e3), finite(-1e3, -(2.0**-10)))
     arrays = hnp.arrays(dtype, hnp.array_shapes(min_dims=1, max_dims=4, min_side=1, max_side=6), elements=elements)
-    run: Callable[[], None] = seed(seed_value)(
+    hypothesis_run: Callable[[], None] = seed(seed_value)(
         settings(
             max_examples=MAX_EXAMPLES,
             database=None,
@@ -77,6 +104,11 @@ def _given_arrays(seed_value: int, dtype: str, test: Callable[[np.ndarray], None
             suppress_health_check=list(HealthCheck),
         )(given(arrays)(test))
     )
+
+    def run() -> None:
+        with _seed_alone():
+            hypothesis_run()
+
     return run
 
 

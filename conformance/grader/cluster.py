@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from .. import __version__
-from ..sandbox.isolation import LEVELS
+from ..sandbox.isolation import LEVELS, stops_tcp
 from ..spec import SPEC_VERSION
 from .grade import Submission, impl_value_of, lost
 from .model import GradeRun, SubmissionResult
@@ -76,6 +76,10 @@ def preflight_problem(answers: dict[str, Any]) -> str | None:
                     f"{__version__} (spec {SPEC_VERSION}); install the same version on every worker")
         if found.get("problem"):
             return f"worker {worker}: {found['problem']}"
+        if not stops_tcp(found["isolation"]):
+            return (f"worker {worker}: its sandboxes could open TCP connections ({found['isolation']['description']}), and "
+                    "a Dask scheduler runs any task sent to it; grade on workers whose sandboxes get namespaces (as root or "
+                    "with user namespaces) or Landlock ABI 4")
         if found.get("missing"):
             return (f"worker {worker} cannot see {found['missing'][0]}; workers read each submission at the path the "
                     "grader found it, so put the submissions on a file system every worker mounts at the same path")
@@ -171,6 +175,8 @@ def grade_on_cluster(
                     raise ClusterError(f"grading {sub.name} failed on the cluster ({why})") from None
                 if "problem" in answer:
                     raise ClusterError(f"a worker that joined after the preflight cannot grade: {answer['problem']}")
+                if "error" in answer:
+                    raise ClusterError(f"grading {sub.name} failed on a worker: {answer['error']}")
                 if "result" in answer:
                     result = _relabelled(decode_submission(answer["result"]), sub, rubric, settings.attr)
                     result.isolation = answer["isolation"]
@@ -181,7 +187,10 @@ def grade_on_cluster(
                     progress(len(results), len(subs), result)
         except BaseException:  # Ctrl-C or a refusal: every task ends its sandbox and returns; the rest never start
             event.set()
-            distributed.wait(list(futures), timeout=STOP_WAIT)
+            try:
+                distributed.wait(list(futures), timeout=STOP_WAIT)
+            except TimeoutError:
+                pass  # a task that has not answered by now still ends its sandbox when it next looks
             client.cancel(list(futures), force=True)
             raise
     run = GradeRun(__version__, SPEC_VERSION, profile, seed, rubric.source)

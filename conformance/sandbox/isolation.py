@@ -68,6 +68,12 @@ class Isolation:
         return {**asdict(self), "description": self.describe()}
 
 
+def stops_tcp(record: dict[str, Any]) -> bool:
+    """Whether sandboxes with this isolation record can open no TCP connection: an own network
+    namespace, or Landlock's TCP rules (ABI 4). What a cluster needs: its scheduler runs any task sent to it."""
+    return record.get("level") == "namespaces" or (record.get("level") == "uid" and int(record.get("landlock", 0)) >= 4)
+
+
 def read_only_paths() -> list[str]:
     """What a sandbox may read to run Python and numpy: the standard library (with its compiled
     modules), numpy and the libraries it links, and /usr's shared libraries. Not site-packages,
