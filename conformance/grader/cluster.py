@@ -109,7 +109,7 @@ def _absolute(sub: Submission) -> Submission:
 
 
 def _preflight(client: Any, distributed: Any, token: str, subs: list[Submission], settings: Settings) -> list[dict[str, Any]]:
-    workers = sorted(client.scheduler_info()["workers"])
+    workers = sorted(client.nthreads())  # every worker (scheduler_info lists only 5 in some versions)
     paths = [str(_absolute(s).source) for s in subs]
     from . import remote
 
@@ -154,7 +154,7 @@ def grade_on_cluster(
     with client:
         found, mixed = run_isolation(_preflight(client, distributed, token, subs, settings))
         if started:
-            started(len(client.scheduler_info()["workers"]), found["description"])
+            started(len(client.nthreads()), found["description"])
         event = distributed.Event(f"dropout-cancel-{token}", client=client)
         common = {"seed": seed, "rubric": rubric, "attr": settings.attr, "timeout": settings.timeout,
                   "submission_timeout": settings.submission_timeout, "memory": settings.memory,
