@@ -6,8 +6,9 @@ version and spec, that its sandbox isolation (probed there, as a local run probe
 where the grader found them (a file system every worker mounts at the same path). Any refusal is
 one line naming the worker, before a submission is graded.
 
-Each submission is one task (:func:`.remote.grade_task`): a fresh process on a worker grades it in
-the kit's sandbox and returns the whole result model as plain JSON, with the isolation it had.
+Each submission is one task (:func:`.remote.grade_task`): the grading process of a worker's thread
+grades it in the kit's sandbox and returns the whole result model as plain JSON, with the isolation
+it had.
 Results are relabelled with the paths as given here, so every output equals a local run's with the
 same seed, times aside. Ctrl-C sets the run's ``distributed.Event``; every task ends its sandbox
 within about a second, and nothing is written.
@@ -108,9 +109,10 @@ def _absolute(sub: Submission) -> Submission:
     return dataclasses.replace(sub, source=sub.source.resolve())
 
 
-def _preflight(client: Any, distributed: Any, token: str, subs: list[Submission], settings: Settings) -> list[dict[str, Any]]:
+def _preflight(client: Any, distributed: Any, token: str, sent: list[Submission], settings: Settings) -> list[dict[str, Any]]:
+    """Every worker's isolation record, once each has passed the preflight (else ClusterError)."""
     workers = sorted(client.nthreads())  # every worker (scheduler_info lists only 5 in some versions)
-    paths = [str(_absolute(s).source) for s in subs]
+    paths = [str(s.source) for s in sent]
     from . import remote
 
     futures = {w: client.submit(remote.prepare, settings.isolation, settings.allow_weak, paths, workers=[w],
@@ -151,17 +153,20 @@ def grade_on_cluster(
         raise ClusterError(f"--dask {address}: no Dask scheduler answered there ({type(exc).__name__}: "
                            f"{str(exc)[:200]}); give the address `dask scheduler` printed, e.g. tcp://host:8786") from None
     token = uuid.uuid4().hex[:12]
+    sent = [_absolute(sub) for sub in subs]  # workers do not share this process's working folder
     with client:
-        found, mixed = run_isolation(_preflight(client, distributed, token, subs, settings))
+        records = _preflight(client, distributed, token, sent, settings)
+        found, _ = run_isolation(records)
         if started:
-            started(len(client.nthreads()), found["description"])
+            started(len(records), found["description"])
         event = distributed.Event(f"dropout-cancel-{token}", client=client)
         common = {"seed": seed, "rubric": rubric, "attr": settings.attr, "timeout": settings.timeout,
                   "submission_timeout": settings.submission_timeout, "memory": settings.memory,
                   "isolation": settings.isolation, "allow_weak": settings.allow_weak, "kit": __version__,
                   "spec": SPEC_VERSION}
-        futures = {client.submit(remote.grade_task, {**common, "submission": _absolute(sub)}, event.name, pure=False,
-                                 key=f"dropout-grade-{token}-{i}"): sub for i, sub in enumerate(subs)}
+        pairs = enumerate(zip(subs, sent, strict=True))
+        futures = {client.submit(remote.grade_task, {**common, "submission": absolute}, event.name, pure=False,
+                                 key=f"dropout-grade-{token}-{i}"): sub for i, (sub, absolute) in pairs}
         results: list[SubmissionResult] = []
         try:
             for future in distributed.as_completed(list(futures)):
